@@ -1,0 +1,1 @@
+"""dicom (see its modules)."""

@@ -1,0 +1,76 @@
+"""Exceptions of the recist package.
+
+Every error a user can cause by bad input is a :class:`RecistError`; each also
+subclasses the fitting builtin so generic handlers keep working.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+__all__ = [
+    "DicomReadError",
+    "InvalidInputError",
+    "InvalidMeasurementError",
+    "MissingDependencyError",
+    "RecistError",
+    "RuleViolation",
+]
+
+
+class RecistError(Exception):
+    """Base class of every recist error."""
+
+
+class RuleViolation(RecistError, ValueError):
+    """Input breaks a RECIST rule (e.g. a third target in one organ).
+
+    Parameters
+    ----------
+    message : str
+        One line a reader understands, naming the rule and the numbers.
+    code : str
+        The case-format error code (``TOO_MANY_TARGETS``, ...).
+    rule : str
+        The spec section that is broken (``"RECIST 1.1 §2.2"``).
+    lesion : str or None
+        The lesion to blame, where one is.
+    """
+
+    def __init__(self, message: str, *, code: str, rule: str, lesion: str | None = None):
+        super().__init__(message)
+        self.code = code
+        self.rule = rule
+        self.lesion = lesion
+
+
+class InvalidInputError(RecistError, ValueError):
+    """Input that cannot be read (malformed JSON, unknown key, wrong type).
+
+    ``location`` says where (a JSON path such as ``followups[1].targets.T03``).
+    """
+
+    def __init__(self, message: str, *, location: str | None = None):
+        super().__init__(message)
+        self.location = location
+
+
+class InvalidMeasurementError(RecistError, ValueError):
+    """A measurement value that cannot exist (NaN or negative millimetres)."""
+
+    def __init__(self, message: str, *, lesion: str | None = None):
+        super().__init__(message)
+        self.lesion = lesion
+
+
+class DicomReadError(RecistError, OSError):
+    """A file or series could not be read as DICOM; ``path`` and ``reason`` say why."""
+
+    def __init__(self, path: str | Path, reason: str):
+        super().__init__(f"{path}: {reason}")
+        self.path = str(path)
+        self.reason = reason
+
+
+class MissingDependencyError(RecistError, ImportError):
+    """An optional dependency is not installed; the message names the extra."""

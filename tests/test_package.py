@@ -1,0 +1,31 @@
+"""Package-level checks: headless import, CLI entry point."""
+
+import subprocess
+import sys
+
+from recist.cli import main
+
+
+def test_import_recist_is_headless():
+    code = (
+        "import sys, recist, measurements, recist.cli;"
+        "heavy = {'SimpleITK', 'highdicom', 'napari', 'qtpy', 'PyQt5', 'vispy'};"
+        "print(sorted(heavy & set(sys.modules)))"
+    )
+    out = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, check=True
+    ).stdout
+    assert out.strip() == "[]"
+
+
+def test_cli_help_lists_subcommands(capsys):
+    try:
+        main(["--help"])
+    except SystemExit as exc:
+        assert exc.code == 0
+    out = capsys.readouterr().out
+    assert "usage: recist" in out
+
+
+def test_cli_without_command_exits_2(capsys):
+    assert main([]) == 2
