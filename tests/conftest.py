@@ -1,0 +1,29 @@
+"""Shared test fixtures: where the outside reference data lives."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+REPO_ROOT = Path(__file__).resolve().parents[1]
+SHARED = REPO_ROOT.parent / "shared"
+
+
+def shared_path(*parts: str) -> Path:
+    """Return ``../shared/<parts>`` or skip the calling test with the reason."""
+    path = SHARED.joinpath(*parts)
+    if not path.exists():
+        pytest.skip(f"outside reference data absent: {path} (see ../shared/data/*/README.md)")
+    return path
+
+
+@pytest.fixture
+def shared() -> type:
+    """Access to ``../shared``: ``shared.path("data", "pydicom-ct")`` skips when absent."""
+
+    class _Shared:
+        root = SHARED
+        path = staticmethod(shared_path)
+
+    return _Shared
