@@ -2,6 +2,6 @@
 # Install everything (system packages, .venv, recist with its test extras) and run the tests.
 EXTRAS="all,test"
 source "$(dirname "$0")/_setup.sh"
-export QT_QPA_PLATFORM=${QT_QPA_PLATFORM:-offscreen}
+# GUI tests run under Xvfb (pytest-xvfb starts it): Qt offscreen gives napari no OpenGL.
 .venv/bin/lint-imports
 .venv/bin/python -m pytest -q -p no:cacheprovider "$@"
