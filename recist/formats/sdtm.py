@@ -1,0 +1,345 @@
+"""Re-derive RECIST responses from CDISC SDTM TU/TR and compare them with RS.
+
+This is how a statistician checks recorded (investigator or central) responses:
+every reader's lesions and measurements are turned into a case-format reading,
+assessed by the engine, and put beside the ``RS`` record of the same visit, with
+every disagreement explained.
+
+``recist assess --sdtm DIR`` finds ``TU``, ``TR`` and ``RS`` in ``DIR`` by a
+domain token in the file name (``tu.csv``, ``TR.xpt``, ``sdtm_rs_onco.csv``);
+``--tu/--tr/--rs FILE`` name them explicitly (and win over ``--sdtm``). A folder
+with several files of one domain is an error that says to use ``--tu/--tr/--rs``.
+
+Conventions (where SDTM leaves room) are listed in
+:func:`~recist.formats._sdtm_case.readings_from_sdtm` (Notes). Readings the engine
+rejects (a target < 10 mm at baseline, a third target in one organ...) are
+reported with the error code and lesion, never derived leniently: a statistician
+must see that the source breaks RECIST 1.1 there.
+
+Examples
+--------
+>>> from recist.formats.sdtm import read_sdtm  # doctest: +SKIP
+>>> data = read_sdtm(tu="tu.csv", tr="tr.xpt", rs="rs.csv")  # doctest: +SKIP
+>>> readings = readings_from_sdtm(data)  # doctest: +SKIP
+>>> derived = [derive_reading(r) for r in readings]  # doctest: +SKIP
+>>> comparisons = compare_with_rs(derived, data.rs)  # doctest: +SKIP
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from collections.abc import Iterable, Sequence
+from decimal import Decimal
+from pathlib import Path
+from typing import Any, TextIO
+
+from recist.errors import InvalidInputError
+from recist.formats._sdtm_case import (
+    Evaluator,
+    SdtmData,
+    SdtmReading,
+    SdtmVisit,
+    readings_from_sdtm,
+)
+from recist.formats._sdtm_compare import (
+    CAUSES,
+    RESPONSE_TESTS,
+    Agreement,
+    DerivedReading,
+    VisitComparison,
+    classify,
+    compare_with_rs,
+    derive_reading,
+    summarize,
+)
+from recist.formats._sdtm_io import find_domain_files, read_table
+
+__all__ = [
+    "CAUSES",
+    "Agreement",
+    "DerivedReading",
+    "Evaluator",
+    "SdtmData",
+    "SdtmReading",
+    "SdtmVisit",
+    "VisitComparison",
+    "assess_sdtm_command",
+    "classify",
+    "compare_with_rs",
+    "comparisons_to_json",
+    "derive_reading",
+    "find_domain_files",
+    "read_sdtm",
+    "readings_from_sdtm",
+    "summarize",
+]
+
+_REQUIRED = {
+    "TU": ("USUBJID", "TULNKID"),
+    "TR": ("USUBJID", "TRLNKID", "TRTESTCD"),
+    "RS": ("USUBJID", "RSTESTCD"),
+}
+
+
+def _pick(domain: str, found: Sequence[Path], folder: Path) -> Path | None:
+    if len(found) > 1:
+        names = ", ".join(p.name for p in found)
+        flag = f"--{domain.lower()}"
+        msg = (
+            f"{folder}: {len(found)} files look like domain {domain} ({names}); "
+            f"name the one to use with {flag} FILE"
+        )
+        raise InvalidInputError(msg, location=str(folder))
+    return found[0] if found else None
+
+
+def read_sdtm(
+    directory: str | Path | None = None,
+    *,
+    tu: str | Path | None = None,
+    tr: str | Path | None = None,
+    rs: str | Path | None = None,
+) -> SdtmData:
+    """Read TU, TR and (optional) RS from a folder and/or named files.
+
+    Parameters
+    ----------
+    directory : str or Path, optional
+        A folder holding the domains, found by a ``tu``/``tr``/``rs`` token of the
+        file name delimited by the start, ``_`` or ``.`` (``.csv``, ``.xpt``,
+        ``.sas7bdat``).
+    tu, tr, rs : str or Path, optional
+        The file of a domain; it wins over ``directory``.
+
+    Returns
+    -------
+    SdtmData
+        The tables (text values, upper-case variable names) and their files.
+
+    Raises
+    ------
+    InvalidInputError
+        TU or TR not found, several candidates for a domain in ``directory``, a
+        file that cannot be read, or a required variable missing.
+    """
+    chosen: dict[str, Path | None] = {
+        "TU": Path(tu) if tu else None,
+        "TR": Path(tr) if tr else None,
+        "RS": Path(rs) if rs else None,
+    }
+    if directory is not None:
+        folder = Path(directory)
+        found = find_domain_files(folder)
+        for domain, paths in found.items():
+            if chosen[domain] is None:
+                chosen[domain] = _pick(domain, paths, folder)
+    tables: dict[str, Any] = {}
+    for domain in ("TU", "TR", "RS"):
+        path = chosen[domain]
+        if path is None:
+            if domain == "RS":
+                continue
+            where = f" in {directory}" if directory is not None else ""
+            flag = f"--{domain.lower()}"
+            msg = f"no {domain} dataset{where}: name it with {flag} FILE"
+            raise InvalidInputError(msg, location=str(directory or ""))
+        table = read_table(path)
+        columns = set(table[0]) if table else set()
+        missing = [c for c in _REQUIRED[domain] if c not in columns]
+        if table and missing:
+            msg = f"{path}: not an SDTM {domain} dataset, no {', '.join(missing)}"
+            raise InvalidInputError(msg, location=str(path))
+        tables[domain] = table
+    return SdtmData(
+        tu=tables["TU"],
+        tr=tables["TR"],
+        rs=tables.get("RS"),
+        sources={d: p for d, p in chosen.items() if p is not None},
+    )
+
+
+def _json_value(value: Any) -> Any:
+    return float(value) if isinstance(value, Decimal) else value
+
+
+def comparisons_to_json(comparisons: Iterable[VisitComparison]) -> list[dict[str, Any]]:
+    """Return the ``--json`` list: one object per subject, visit and reader.
+
+    Each object has ``USUBJID``, ``VISITNUM``, ``VISIT``, ``date``, ``RSEVAL``,
+    ``RSEVALID``, ``criteria``, ``derived`` (``TRGRESP``, ``NTRGRESP``,
+    ``NEWLPROG``, ``OVRLRESP``; iRECIST adds ``NEWLIND``) and, where RS has them,
+    ``recorded`` (the same keys, as recorded), ``agree``, ``cause`` and
+    ``explanation``; ``error`` for a reading the engine rejects; ``sum_mm``,
+    ``pct_from_baseline``, ``pct_from_nadir`` and ``reasons`` where derived.
+    """
+    out: list[dict[str, Any]] = []
+    for item in comparisons:
+        entry: dict[str, Any] = {
+            "USUBJID": item.usubjid,
+            "VISITNUM": _json_value(item.visitnum),
+            "VISIT": item.visit,
+            "date": item.date,
+            "RSEVAL": item.evaluator.name,
+            "RSEVALID": item.evaluator.identifier,
+            "criteria": item.criteria,
+            "derived": dict(item.derived),
+        }
+        for key in ("sum_mm", "pct_from_baseline", "pct_from_nadir"):
+            if key in item.facts:
+                entry[key] = _json_value(item.facts[key])
+        if item.reasons:
+            entry["reasons"] = dict(item.reasons)
+        if item.error is not None:
+            entry["error"] = item.error
+        if item.recorded:
+            entry["recorded"] = dict(item.recorded)
+            entry["agree"] = item.agree
+            if item.agree is False:
+                entry["cause"] = item.cause
+                entry["explanation"] = item.explanation()
+        out.append(entry)
+    return out
+
+
+def _fmt(value: Any) -> str:
+    return "-" if value is None else str(value)
+
+
+def _write_text(
+    out: TextIO,
+    data: SdtmData,
+    derived: Sequence[DerivedReading],
+    comparisons: Sequence[VisitComparison],
+) -> None:
+    for domain, path in data.sources.items():
+        out.write(f"{domain}: {path}\n")
+    by_reading: dict[tuple[str, Evaluator, str], list[VisitComparison]] = {}
+    for item in comparisons:
+        key = (item.usubjid, item.evaluator, item.criteria)
+        by_reading.setdefault(key, []).append(item)
+    has_rs = data.rs is not None
+    for result in derived:
+        reading = result.reading
+        key = (reading.usubjid, reading.evaluator, reading.criteria)
+        out.write(f"\n{reading.usubjid}  {reading.evaluator.label}  {reading.criteria}")
+        base = next((v for v in reading.visits if v.baseline), None)
+        if base is not None:
+            total = result.output.get("baseline_sum_mm")
+            out.write(f"  baseline {base.visit} {base.date} sum {_fmt(total)} mm")
+        out.write("\n")
+        if result.error is not None:
+            out.write(f"  NOT DERIVED: {result.error}\n")
+        header = f"  {'VISIT':<18}{'date':<12}{'sum':>7}{'%base':>8}{'%nadir':>8}"
+        header += "  TRG   NTRG           NEW  OVERALL"
+        if has_rs:
+            header += "        RECORDED"
+        out.write(header + "\n")
+        items = by_reading.pop(key, [])
+        for item in items:
+            _write_visit(out, item, has_rs)
+        for note in reading.notes:
+            out.write(f"  note: {note}\n")
+        bor = result.output.get("best_overall_response")
+        if bor is not None:
+            out.write(f"  best overall response (derived): {bor}\n")
+    for (usubjid, evaluator, criteria), items in by_reading.items():
+        out.write(f"\n{usubjid}  {evaluator.label}  {criteria}  (RS only, no TR)\n")
+        for item in items:
+            _write_visit(out, item, has_rs)
+    if has_rs:
+        _write_summary(out, summarize(comparisons))
+
+
+def _write_visit(out: TextIO, item: VisitComparison, has_rs: bool) -> None:
+    d = item.derived
+    facts = item.facts
+    line = f"  {item.visit[:17]:<18}{item.date:<12}"
+    line += f"{_fmt(facts.get('sum_mm')):>7}{_fmt(facts.get('pct_from_baseline')):>8}"
+    line += f"{_fmt(facts.get('pct_from_nadir')):>8}"
+    line += f"  {_fmt(d.get('TRGRESP')):<6}{_fmt(d.get('NTRGRESP')):<15}"
+    line += f"{_fmt(d.get('NEWLPROG')):<5}{_fmt(d.get('OVRLRESP')):<13}"
+    if has_rs:
+        recorded = " ".join(f"{k}={v}" for k, v in item.recorded.items())
+        mark = {True: "agree", False: "DIFFERS", None: ""}[item.agree]
+        line += f"{recorded}  {mark}" if recorded else "(no RS record)"
+    out.write(line.rstrip() + "\n")
+    if item.agree is False:
+        out.write(f"    -> {item.explanation()}\n")
+
+
+def _pct_text(part: int, whole: int) -> str:
+    return f"{part}/{whole}" + (f" ({100 * part / whole:.1f}%)" if whole else "")
+
+
+def _write_summary(out: TextIO, agreement: Agreement) -> None:
+    out.write("\nAgreement with RS\n")
+    out.write(f"  visits: {_pct_text(agreement.visits_agree, agreement.visits)}\n")
+    accepted = _pct_text(agreement.accepted_agree, agreement.accepted)
+    out.write(f"  accepted records (RSACPTFL=Y): {accepted}\n")
+    for test in RESPONSE_TESTS:
+        if test in agreement.by_test:
+            n, k = agreement.by_test[test]
+            out.write(f"  {test}: {_pct_text(k, n)}\n")
+    subjects = _pct_text(agreement.subjects_agree, agreement.subjects)
+    out.write(f"  subjects with every visit agreeing: {subjects}\n")
+    for cause, count in agreement.causes.items():
+        out.write(f"  disagreements {cause}: {count} ({CAUSES[cause]})\n")
+
+
+def _options(args: argparse.Namespace) -> dict[str, Any]:
+    options: dict[str, Any] = {}
+    for name in ("confirmation", "confirmation_min_days", "sd_min_days"):
+        value = getattr(args, name, None)
+        if value is not None:
+            options[name] = value
+    return options
+
+
+def assess_sdtm_command(args: argparse.Namespace) -> int:
+    """Run ``recist assess --sdtm DIR`` / ``--tu --tr [--rs]``.
+
+    Reads ``args.sdtm``, ``args.tu``, ``args.tr``, ``args.rs``, ``args.subject``,
+    ``args.json`` and the engine options ``args.confirmation``,
+    ``args.confirmation_min_days``, ``args.sd_min_days``, ``args.criteria``.
+
+    Parameters
+    ----------
+    args : argparse.Namespace
+        The parsed ``recist assess`` arguments.
+
+    Returns
+    -------
+    int
+        0 when derived (also with disagreements: it is a report); 2 for input
+        that cannot be read or a ``--subject`` with no records.
+    """
+    try:
+        data = read_sdtm(
+            getattr(args, "sdtm", None),
+            tu=getattr(args, "tu", None),
+            tr=getattr(args, "tr", None),
+            rs=getattr(args, "rs", None),
+        )
+    except InvalidInputError as exc:
+        sys.stderr.write(f"error: {exc}\n")
+        return 2
+    subject = getattr(args, "subject", None)
+    readings = readings_from_sdtm(
+        data,
+        subject=subject,
+        criteria=getattr(args, "criteria", None),
+        options=_options(args),
+    )
+    if subject is not None and not readings:
+        sys.stderr.write(f"error: no TR records for USUBJID {subject}\n")
+        return 2
+    derived = [derive_reading(r) for r in readings]
+    comparisons = compare_with_rs(derived, data.rs, subject=subject)
+    if getattr(args, "json", False):
+        json.dump(comparisons_to_json(comparisons), sys.stdout, indent=2)
+        sys.stdout.write("\n")
+    else:
+        _write_text(sys.stdout, data, derived, comparisons)
+    return 0
