@@ -1,1 +1,9 @@
-"""formats (see its modules)."""
+"""File formats: the response case format and the reading file (JSON).
+
+Pydantic lives only here; it turns JSON into the domain model of
+:mod:`recist.model` with errors that name the JSON path.
+"""
+
+from recist.formats.case import assess_json, assessment_to_json, load_case
+
+__all__ = ["assess_json", "assessment_to_json", "load_case"]

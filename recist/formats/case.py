@@ -1,0 +1,507 @@
+"""The response case format (``shared/spec/case-format.md``): JSON in, JSON out.
+
+:func:`load_case` reads a case (a path, JSON text or a dict with float or
+Decimal numbers) into a :class:`~recist.model.Reading`; :func:`assess_json`
+returns exactly the case format's output shape, as ``recist assess --json``
+prints it.  The reading file (:mod:`recist.formats.reading`) is a superset of
+this format and shares its schema.  Unknown keys, wrong types and impossible
+values raise :class:`~recist.errors.InvalidInputError` naming the JSON path.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import math
+from collections.abc import Mapping
+from decimal import Decimal
+from pathlib import Path
+from typing import Annotated, Any, Literal
+
+from pydantic import (
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    StrictBool,
+    StrictInt,
+    StrictStr,
+    ValidationError,
+)
+
+from recist.assessment import assess
+from recist.errors import InvalidInputError, InvalidMeasurementError, RuleViolation
+from recist.model import (
+    Assessment,
+    AuditEntry,
+    Baseline,
+    ImageRef,
+    Lesion,
+    Measurement,
+    NewLesion,
+    Options,
+    PointLPS,
+    Reading,
+    TimePoint,
+    mm,
+)
+from recist.terms import Criteria, LesionRole, NonTargetState
+
+__all__ = [
+    "TOO_SMALL",
+    "assess_json",
+    "assessment_to_json",
+    "format_location",
+    "load_case",
+    "parse_json_text",
+]
+
+#: The case-format token for "too small to measure".
+TOO_SMALL = "TOO_SMALL"
+
+
+# --------------------------------------------------------------------- schema
+def _number(value: Any) -> Decimal:
+    if isinstance(value, bool) or not isinstance(value, int | float | Decimal):
+        raise ValueError(f"expected a number of millimetres, got {value!r}")
+    if isinstance(value, float) and not math.isfinite(value):
+        raise ValueError(f"expected a finite number, got {value!r}")
+    try:
+        return mm(value)
+    except InvalidMeasurementError as exc:
+        raise ValueError(str(exc)) from None
+
+
+def _date(value: Any) -> dt.date:
+    if isinstance(value, dt.datetime):
+        return value.date()
+    if isinstance(value, dt.date):
+        return value
+    if isinstance(value, str):
+        try:
+            return dt.date.fromisoformat(value)
+        except ValueError:
+            pass
+    raise ValueError(f"expected an ISO date YYYY-MM-DD, got {value!r}")
+
+
+Mm = Annotated[Decimal, BeforeValidator(_number)]
+Date = Annotated[dt.date, BeforeValidator(_date)]
+Point = tuple[float, float, float]
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class ImageIn(_Strict):
+    """``image``: where a measurement was made."""
+
+    study_uid: StrictStr
+    series_uid: StrictStr
+    sop_uid: StrictStr
+    frame: StrictInt | None = Field(default=None, ge=1)
+
+
+class TargetIn(_Strict):
+    """``baseline.targets[]``."""
+
+    id: StrictStr = Field(min_length=1)
+    site: StrictStr
+    nodal: StrictBool
+    diameter_mm: Mm
+    slice_thickness_mm: Mm | None = None
+    image: ImageIn | None = None
+    endpoints_lps: list[Point] | None = None
+
+
+class NonTargetIn(_Strict):
+    """``baseline.non_targets[]``."""
+
+    id: StrictStr = Field(min_length=1)
+    site: StrictStr
+    nodal: StrictBool = False
+
+
+SimpleValue = Mm | Literal["TOO_SMALL"] | list[Mm] | None
+
+
+class MeasurementIn(_Strict):
+    """Object form of a follow-up target value (reading files)."""
+
+    diameter_mm: SimpleValue = None
+    coalesced_into: StrictStr | None = None
+    image: ImageIn | None = None
+    endpoints_lps: list[Point] | None = None
+
+
+class NewLesionIn(_Strict):
+    """``followups[].new_lesions[]``."""
+
+    id: StrictStr = Field(min_length=1)
+    site: StrictStr
+    equivocal: StrictBool = False
+    measurable: StrictBool = False
+    nodal: StrictBool = False
+    diameter_mm: Mm | None = None
+    image: ImageIn | None = None
+    endpoints_lps: list[Point] | None = None
+
+
+class FollowupIn(_Strict):
+    """``followups[]``."""
+
+    date: Date
+    targets: dict[str, MeasurementIn | SimpleValue] = Field(default_factory=dict)
+    non_targets: dict[str, NonTargetState] = Field(default_factory=dict)
+    new_lesions: list[NewLesionIn] = Field(default_factory=list)
+    study_uids: list[StrictStr] | None = None
+
+
+class BaselineIn(_Strict):
+    """``baseline``."""
+
+    date: Date
+    targets: list[TargetIn] = Field(default_factory=list)
+    non_targets: list[NonTargetIn] = Field(default_factory=list)
+    study_uids: list[StrictStr] | None = None
+
+
+class OptionsIn(_Strict):
+    """``options``."""
+
+    confirmation: StrictBool = True
+    confirmation_min_days: StrictInt = Field(default=28, ge=0)
+    sd_min_days: StrictInt = Field(default=42, ge=0)
+
+
+class AuditIn(_Strict):
+    """``audit[]`` (reading files)."""
+
+    when: StrictStr
+    who: StrictStr
+    what: StrictStr
+
+
+class ReadingIn(_Strict):
+    """A case or reading file (the reading adds subject_id, reader, audit)."""
+
+    id: StrictStr | None = None
+    description: StrictStr | None = None
+    criteria: Criteria = Criteria.RECIST_1_1
+    options: OptionsIn = Field(default_factory=OptionsIn)
+    baseline: BaselineIn
+    followups: list[FollowupIn] = Field(default_factory=list)
+    expected: dict[str, Any] | None = None
+    subject_id: StrictStr | None = None
+    reader: StrictStr | None = None
+    audit: list[AuditIn] = Field(default_factory=list)
+
+
+# ------------------------------------------------------------------ converting
+def format_location(loc: tuple[int | str, ...]) -> str:
+    """Write a pydantic location as a JSON path (``followups[1].targets.T03``).
+
+    Examples
+    --------
+    >>> format_location(("followups", 1, "targets", "T03"))
+    'followups[1].targets.T03'
+    """
+    out = ""
+    for part in loc:
+        if isinstance(part, int):
+            out += f"[{part}]"
+        else:
+            out += f".{part}" if out else str(part)
+    return out or "(top level)"
+
+
+def _clean_loc(loc: tuple[int | str, ...]) -> tuple[int | str, ...]:
+    # Drop pydantic's union-branch tags ("MeasurementIn", "list[...]", "literal[...]").
+    return tuple(
+        p
+        for p in loc
+        if not (isinstance(p, str) and (p[:1].isupper() or "[" in p or p in _TAGS))
+    )
+
+
+_TAGS = {"decimal", "function-before[_number(), decimal]", "none"}
+
+
+def _validation_error(exc: ValidationError, source: str) -> InvalidInputError:
+    err = exc.errors()[0]
+    where = format_location(_clean_loc(tuple(err["loc"])))
+    msg = err["msg"]
+    if err["type"] == "extra_forbidden":
+        msg = "unknown key"
+    elif err["type"] == "missing":
+        msg = "required key missing"
+    more = (
+        f" (and {len(exc.errors()) - 1} more problems)" if len(exc.errors()) > 1 else ""
+    )
+    return InvalidInputError(f"{source}{where}: {msg}{more}", location=where)
+
+
+def _points(points: list[Point] | None) -> tuple[PointLPS, ...]:
+    return tuple((float(x), float(y), float(z)) for x, y, z in points or ())
+
+
+def _image(image: ImageIn | None) -> ImageRef | None:
+    if image is None:
+        return None
+    return ImageRef(
+        study_uid=image.study_uid,
+        series_uid=image.series_uid,
+        sop_uid=image.sop_uid,
+        frame=image.frame,
+    )
+
+
+def _measurement(value: MeasurementIn | SimpleValue, where: str) -> Measurement:
+    extra: dict[str, Any] = {}
+    coalesced_into = None
+    if isinstance(value, MeasurementIn):
+        extra = {
+            "image": _image(value.image),
+            "endpoints_lps": _points(value.endpoints_lps),
+        }
+        coalesced_into = value.coalesced_into
+        value = value.diameter_mm
+    if coalesced_into is not None:
+        if value not in (None, 0):
+            msg = f"{where}: a coalesced lesion has diameter_mm 0 or none, got {value}"
+            raise InvalidInputError(msg, location=where)
+        return Measurement.coalesced(coalesced_into, **extra)
+    if value is None:
+        return Measurement.not_evaluated(**extra)
+    if isinstance(value, str):
+        return Measurement.too_small(**extra)
+    if isinstance(value, list):
+        if not value:
+            raise InvalidInputError(
+                f"{where}: a split lesion needs fragments", location=where
+            )
+        return Measurement.split(*value, **extra)
+    return Measurement.of_mm(value, **extra)
+
+
+def reading_from_model(doc: ReadingIn) -> Reading:
+    """Build the domain :class:`~recist.model.Reading` from the validated schema."""
+    b = doc.baseline
+    targets = tuple(
+        Lesion(
+            lesion_id=t.id,
+            role=LesionRole.TARGET,
+            site=t.site,
+            nodal=t.nodal,
+            baseline=Measurement.of_mm(
+                t.diameter_mm,
+                image=_image(t.image),
+                endpoints_lps=_points(t.endpoints_lps),
+            ),
+            slice_thickness_mm=t.slice_thickness_mm,
+        )
+        for t in b.targets
+    )
+    non_targets = tuple(
+        Lesion(lesion_id=n.id, role=LesionRole.NON_TARGET, site=n.site, nodal=n.nodal)
+        for n in b.non_targets
+    )
+    followups = tuple(
+        TimePoint(
+            date=f.date,
+            targets={
+                k: _measurement(v, f"followups[{i}].targets.{k}")
+                for k, v in f.targets.items()
+            },
+            non_targets=dict(f.non_targets),
+            new_lesions=tuple(
+                NewLesion(
+                    lesion_id=n.id,
+                    site=n.site,
+                    equivocal=n.equivocal,
+                    measurable=n.measurable,
+                    nodal=n.nodal,
+                    diameter_mm=n.diameter_mm,
+                    image=_image(n.image),
+                    endpoints_lps=_points(n.endpoints_lps),
+                )
+                for n in f.new_lesions
+            ),
+            study_uids=tuple(f.study_uids or ()),
+        )
+        for i, f in enumerate(doc.followups)
+    )
+    o = doc.options
+    return Reading(
+        baseline=Baseline(
+            date=b.date,
+            targets=targets,
+            non_targets=non_targets,
+            study_uids=tuple(b.study_uids or ()),
+        ),
+        followups=followups,
+        criteria=doc.criteria,
+        options=Options(
+            confirmation=o.confirmation,
+            confirmation_min_days=o.confirmation_min_days,
+            sd_min_days=o.sd_min_days,
+        ),
+        subject_id=doc.subject_id,
+        reader=doc.reader,
+        case_id=doc.id,
+        description=doc.description,
+        audit=tuple(AuditEntry(when=a.when, who=a.who, what=a.what) for a in doc.audit),
+    )
+
+
+def parse_json_text(text: str, source: str = "<input>") -> Any:
+    """Parse JSON with exact decimals; errors name ``source:line:column``.
+
+    Examples
+    --------
+    >>> parse_json_text('{"a": 32.2}')
+    {'a': Decimal('32.2')}
+    """
+    try:
+        return json.loads(text, parse_float=Decimal)
+    except json.JSONDecodeError as exc:
+        where = f"{source}:{exc.lineno}:{exc.colno}"
+        raise InvalidInputError(
+            f"{where}: malformed JSON: {exc.msg}", location=where
+        ) from None
+
+
+def _as_dict(source: str | Path | Mapping[str, Any]) -> tuple[Mapping[str, Any], str]:
+    if isinstance(source, Mapping):
+        return source, ""
+    path = Path(source)
+    try:
+        text = path.read_text(encoding="utf-8")
+    except UnicodeDecodeError as exc:
+        raise InvalidInputError(f"{path}: not UTF-8 text ({exc.reason})") from None
+    doc = parse_json_text(text, str(path))
+    if not isinstance(doc, dict):
+        raise InvalidInputError(f"{path}: expected a JSON object at the top level")
+    return doc, f"{path}: "
+
+
+def load_case(source: str | Path | Mapping[str, Any]) -> Reading:
+    """Read a case (or reading) file or dict into a :class:`~recist.model.Reading`.
+
+    Parameters
+    ----------
+    source : str, Path or Mapping
+        A path to a ``*.case.json`` / reading file, or the parsed dict (numbers
+        may be int, float or Decimal).
+
+    Raises
+    ------
+    InvalidInputError
+        Malformed JSON (with file:line:column), unknown keys, wrong types or
+        impossible values (with the JSON path).
+
+    Examples
+    --------
+    >>> r = load_case({"baseline": {"date": "2026-01-05", "targets": [
+    ...     {"id": "T01", "site": "LIVER", "nodal": False, "diameter_mm": 32.2}]}})
+    >>> r.baseline.targets[0].diameter_mm
+    Decimal('32.2')
+    >>> load_case({"baseline": {"date": "2026-01-05"}, "colour": "red"})
+    Traceback (most recent call last):
+    ...
+    recist.errors.InvalidInputError: colour: unknown key
+    """
+    doc, prefix = _as_dict(source)
+    try:
+        model = ReadingIn.model_validate(doc)
+    except ValidationError as exc:
+        raise _validation_error(exc, prefix) from None
+    try:
+        return reading_from_model(model)
+    except InvalidInputError as exc:
+        raise InvalidInputError(f"{prefix}{exc}", location=exc.location) from None
+    except InvalidMeasurementError as exc:
+        raise InvalidInputError(f"{prefix}{exc}") from None
+
+
+# -------------------------------------------------------------------- output
+def _num(value: Decimal | None) -> float | None:
+    return None if value is None else float(value)
+
+
+def assessment_to_json(a: Assessment) -> dict[str, Any]:
+    """Write an :class:`~recist.model.Assessment` in the case format's output shape."""
+    irecist = a.criteria is Criteria.IRECIST
+    points = []
+    for p in a.timepoints:
+        d: dict[str, Any] = {
+            "date": p.date.isoformat(),
+            "sum_mm": _num(p.sum_mm),
+            "pct_from_baseline": _num(p.pct_from_baseline),
+            "pct_from_nadir": _num(p.pct_from_nadir),
+            "target": p.target.value.value,
+            "non_target": p.non_target.value.value,
+            "new_lesions": p.new_lesions.value.value,
+            "overall": p.overall.value.value,
+        }
+        if irecist:
+            d["new_target_sum_mm"] = _num(p.new_target_sum_mm)
+        points.append(d)
+    return {
+        "id": a.reading.case_id,
+        "baseline_sum_mm": _num(a.baseline_sum_mm),
+        "timepoints": points,
+        "best_overall_response": a.best_overall_response.value.value,
+    }
+
+
+def assess_json(
+    case: str | Path | Mapping[str, Any],
+    *,
+    confirmation: bool | None = None,
+    criteria: Criteria | str | None = None,
+    confirmation_min_days: int | None = None,
+    sd_min_days: int | None = None,
+) -> dict[str, Any]:
+    """Assess a case and return the case format's output shape.
+
+    Parameters
+    ----------
+    case : dict, str or Path
+        The case (numbers may be float or Decimal), or a path to it.
+    confirmation, criteria, confirmation_min_days, sd_min_days : optional
+        Override the case's ``criteria`` / ``options``.
+
+    Returns
+    -------
+    dict
+        ``{"id", "baseline_sum_mm", "timepoints": [...], "best_overall_response"}``
+        or, for input that breaks a rule, ``{"id", "error": {"code", "lesion"}}``.
+
+    Raises
+    ------
+    InvalidInputError
+        Input that cannot be read at all (see :func:`load_case`).
+
+    Examples
+    --------
+    >>> out = assess_json({"id": "x", "baseline": {"date": "2026-01-05"}})
+    >>> out["error"]
+    {'code': 'NO_BASELINE_DISEASE', 'lesion': None}
+    """
+    reading = load_case(case)
+    try:
+        result = assess(
+            reading,
+            confirmation=confirmation,
+            criteria=criteria,
+            confirmation_min_days=confirmation_min_days,
+            sd_min_days=sd_min_days,
+        )
+    except RuleViolation as exc:
+        return {
+            "id": reading.case_id,
+            "error": {"code": exc.code, "lesion": exc.lesion},
+        }
+    return assessment_to_json(result)
