@@ -531,13 +531,14 @@ def _build_case(
         value = _target_value(table.get(les.lesion_id, {}), les.nodal, where)
         if not isinstance(value, Decimal):
             shown = "not measured" if value is None else "too small to measure"
-            notes.append(f"{where} target {les.lesion_id} is {shown} at baseline")
+            msg = f"{where}: target {les.lesion_id} is {shown} at baseline"
+            raise _ReadingInputError(msg)
         baseline_targets.append(
             {
                 "id": les.lesion_id,
                 "site": les.location or "UNKNOWN",
                 "nodal": les.nodal,
-                "diameter_mm": value if isinstance(value, Decimal) else None,
+                "diameter_mm": value,
             }
         )
     baseline = {

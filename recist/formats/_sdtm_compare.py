@@ -130,10 +130,8 @@ def _default_engine() -> tuple[Assess, Explain | None]:
 
 def _explainer() -> Explain:
     """Return a function giving the engine's reasons per date and RS test code."""
-    import recist
+    from recist.assessment import assess
     from recist.formats.case import load_case
-
-    assess = recist.assess  # type: ignore[attr-defined]
 
     def explain(case: dict[str, Any]) -> dict[str, dict[str, str]]:
         result = assess(load_case(case))
