@@ -16,20 +16,26 @@ from measurements.diameters import (
 )
 from measurements.errors import EmptyMaskError, MeasurementError, SegmentationError
 from measurements.geometry import ImageGeometry, Volume
+from measurements.lesion import LesionMeasurement, SliceMeasurement, measure_lesion
+from measurements.segment import segment_lesion
 
 __all__ = [
     "Bidirectional",
     "EmptyMaskError",
     "ImageGeometry",
+    "LesionMeasurement",
     "LongAxis",
     "MeasurementError",
     "SegmentationError",
     "ShortAxis",
+    "SliceMeasurement",
     "Volume",
     "bidirectional",
     "caliper_mm",
     "long_axis",
     "long_axis_of_polygon",
+    "measure_lesion",
     "outline",
+    "segment_lesion",
     "short_axis",
 ]
