@@ -343,10 +343,8 @@ def _first(ds: Any, keyword: str) -> Any:
 def _tuple_floats(value: Any) -> tuple[float, ...]:
     if value is None or value == "":
         return ()
-    if (
-        isinstance(value, list | tuple)
-        or (hasattr(value, "__iter__")
-        and not isinstance(value, str))
+    if isinstance(value, list | tuple) or (
+        hasattr(value, "__iter__") and not isinstance(value, str)
     ):
         return tuple(float(v) for v in value)
     return (float(value),)

@@ -101,7 +101,7 @@ def _fast_ok(h: FileHeader) -> bool:
 def _read_native_into(h: FileHeader, out: npt.NDArray[Any]) -> None:
     """Read one native frame's bytes straight into ``out`` (a C-contiguous slice)."""
     assert h.pixel_offset is not None  # checked by _fast_ok
-    view = memoryview(out).cast("B")
+    view = memoryview(out).cast("B")  # type: ignore[arg-type]
     with open(h.source, "rb", buffering=0) as fh:
         fh.seek(h.pixel_offset)
         got = fh.readinto(view)
@@ -134,7 +134,8 @@ def _decode_file(h: FileHeader) -> npt.NDArray[Any]:
     except DicomReadError:
         raise
     except Exception as exc:  # decoders raise many kinds
-        reason = f"cannot decode pixel data ({h.transfer_syntax}): {type(exc).__name__}: {exc}"
+        what = f"{type(exc).__name__}: {exc}"
+        reason = f"cannot decode pixel data ({h.transfer_syntax}): {what}"
         raise DicomReadError(h.where, reason) from exc
     frames = h.number_of_frames or 1
     return arr.reshape(frames, h.rows or 0, h.columns or 0)
@@ -204,7 +205,7 @@ def read_pixels(slices: Sequence[SliceRef]) -> npt.NDArray[Any]:
 
 
 def _read_stored(slices: Sequence[SliceRef], rows: int, cols: int) -> npt.NDArray[Any]:
-    """Stored values of 16-bit slices, no rescale (used for the range check)."""
+    """Read 16-bit slices without rescale (for the int16 range check)."""
     dt = _stored_dtype(slices[0].header)
     out = np.empty((len(slices), rows, cols), dt)
     by_file: dict[str, list[tuple[int, SliceRef]]] = defaultdict(list)

@@ -66,7 +66,7 @@ class NonImageObject:
     patient_id: str
 
     def to_json(self) -> dict[str, str]:
-        """The JSON object ``recist info --json`` prints for this object."""
+        """Return the JSON object ``recist info --json`` prints for this object."""
         return {
             "path": self.path,
             "type": self.type,
@@ -100,7 +100,7 @@ class ScanResult:
     skipped: tuple[SkippedFile, ...]
 
     def to_json(self) -> dict[str, object]:
-        """The one JSON object ``recist info --json`` prints."""
+        """Return the one JSON object ``recist info --json`` prints."""
         return {
             "series": [s.to_json() for s in self.series],
             "non_image": [o.to_json() for o in self.non_image],
@@ -109,7 +109,7 @@ class ScanResult:
 
 
 def sop_class_name(uid: str) -> str:
-    """The SOP class's name from pydicom's dictionary, or the UID itself."""
+    """Return the SOP class's name from pydicom's dictionary, or the UID."""
     from pydicom.uid import UID
 
     name = UID(uid).name if uid else ""
@@ -117,7 +117,7 @@ def sop_class_name(uid: str) -> str:
 
 
 def _non_image_type(h: FileHeader) -> str | None:
-    """The short type of a non-image object, or None for an image."""
+    """Return the short type of a non-image object, or None for an image."""
     for prefix, label in _NON_IMAGE_PREFIXES:
         if h.sop_class_uid.startswith(prefix):
             if label == "RT" and h.modality:

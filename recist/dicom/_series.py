@@ -13,6 +13,7 @@ Rules (issue 3):
 
 from __future__ import annotations
 
+import itertools
 import math
 from collections import Counter, defaultdict
 from collections.abc import Iterable, Sequence
@@ -118,7 +119,7 @@ class SeriesInfo:
         return tuple(p.code for p in self.problems)
 
     def to_json(self) -> dict[str, object]:
-        """The JSON object ``recist info --json`` prints for this series."""
+        """Return the JSON object ``recist info --json`` prints for this series."""
         return {
             "series_uid": self.series_uid,
             "key": self.key,
@@ -141,7 +142,7 @@ class SeriesInfo:
 
 
 def _slices_of(h: FileHeader) -> list[SliceRef]:
-    """The 2-D images of one image file (one per frame)."""
+    """List the 2-D images of one image file (one per frame)."""
     slope = 1.0 if h.rescale_slope is None else h.rescale_slope
     intercept = 0.0 if h.rescale_intercept is None else h.rescale_intercept
     spacing = tuple(h.pixel_spacing[:2]) if len(h.pixel_spacing) >= 2 else (1.0, 1.0)
@@ -204,7 +205,7 @@ def _has_duplicates(slices: Sequence[SliceRef]) -> bool:
     if normal is None:
         return False
     proj = sorted(float(np.dot(s.position, normal)) for s in slices)
-    return any(b - a < DUPLICATE_TOL_MM for a, b in zip(proj, proj[1:], strict=False))
+    return any(b - a < DUPLICATE_TOL_MM for a, b in itertools.pairwise(proj))
 
 
 def _normal(orientation: Sequence[float]) -> np.ndarray | None:
@@ -299,8 +300,8 @@ def _describe(
         problems.append(
             Problem(
                 code="MIXED_RESCALE",
-                message=f"{len(rescales)} different rescale slope/intercept pairs ({shown}); "
-                "each slice is rescaled with its own",
+                message=f"{len(rescales)} different rescale slope/intercept pairs "
+                f"({shown}); each slice is rescaled with its own",
             )
         )
     if (first.samples_per_pixel or 1) != 1 or first.photometric.startswith(
@@ -309,7 +310,7 @@ def _describe(
         problems.append(
             Problem(
                 code="NOT_GRAYSCALE",
-                message=f"{first.photometric or 'colour'} images cannot be read as a volume",
+                message=f"{first.photometric or 'colour'} images: not a volume",
             )
         )
     if len(ordered) == 1:
@@ -345,7 +346,7 @@ def _describe(
 
 
 def _is_gap(ordered: Sequence[SliceRef], i: int, steps: np.ndarray) -> bool:
-    """A large step is a gap unless the slices on both sides are that thick.
+    """Tell whether a large step is a gap (not just thicker slices on both sides).
 
     A series whose later slices are thicker (4 mm then 7 mm, contiguous) has
     larger steps without anything missing; a 7 mm step between 4 mm slices, or
@@ -375,8 +376,8 @@ def _spacing_problems(
         problems.append(
             Problem(
                 code="DUPLICATE_POSITION",
-                message=f"{dup.size} slice(s) repeat a position (at {where} mm along the normal); "
-                "read_volume keeps the first of each",
+                message=f"{dup.size} slice(s) repeat a position (at {where} mm along "
+                "the normal); read_volume keeps the first of each",
             )
         )
     good = steps[steps >= DUPLICATE_TOL_MM]
@@ -384,11 +385,8 @@ def _spacing_problems(
         return 1.0, 1, tilt_deg
     median = float(np.median(good))
     smallest = float(good.min())
-    gaps = [
-        i
-        for i in np.flatnonzero(steps > GAP_FACTOR * median)
-        if _is_gap(ordered, i, steps)
-    ]
+    large = np.flatnonzero(steps > GAP_FACTOR * median).tolist()
+    gaps = [i for i in large if _is_gap(ordered, i, steps)]
     if gaps:
         shown = "; ".join(
             f"{_fmt(steps[i])} mm between {_fmt(proj[i])} and {_fmt(proj[i + 1])} mm"
@@ -408,12 +406,13 @@ def _spacing_problems(
     extent = float(proj[-1] - proj[0])
     if uneven:
         step = smallest
-        n_grid = int(math.floor(extent / step + 0.5)) + 1
+        n_grid = math.floor(extent / step + 0.5) + 1
         problems.append(
             Problem(
                 code="UNEVEN_SPACING",
-                message=f"slice steps vary from {_fmt(smallest)} to {_fmt(float(good.max()))} mm; "
-                f"read_volume resamples to a regular {_fmt(step)} mm grid ({n_grid} slices, "
+                message=f"slice steps vary from {_fmt(smallest)} to "
+                f"{_fmt(float(good.max()))} mm; read_volume resamples to a regular "
+                f"{_fmt(step)} mm grid ({n_grid} slices, "
                 "linear along the normal, original slices kept where they fall on it)",
             )
         )
@@ -434,9 +433,9 @@ def _spacing_problems(
             Problem(
                 code="GANTRY_TILT",
                 message=f"gantry/detector tilt {_fmt(declared)} deg in the header, "
-                f"{_fmt(tilt_deg)} deg from positions (slices shifted in-plane by up to "
-                f"{_fmt(shear)} mm); read_volume shifts each slice in its plane onto the "
-                "ImageOrientationPatient frame, as dcm2niix does",
+                f"{_fmt(tilt_deg)} deg from positions (slices shifted in-plane by up "
+                f"to {_fmt(shear)} mm); read_volume shifts each slice in its plane "
+                "onto the ImageOrientationPatient frame, as dcm2niix does",
             )
         )
     return step, n_grid, tilt_deg
@@ -476,8 +475,8 @@ def build_series(headers: Iterable[FileHeader]) -> list[SeriesInfo]:
             dup_note.append(
                 Problem(
                     code="DUPLICATE_FILE",
-                    message=f"{len(repeats[uid])} file(s) repeat a SOP Instance UID already "
-                    f"read and are not used again: {listed}",
+                    message=f"{len(repeats[uid])} file(s) repeat a SOP Instance UID "
+                    f"already read and are not used again: {listed}",
                 )
             )
         if len(parts) == 1:
@@ -487,8 +486,8 @@ def build_series(headers: Iterable[FileHeader]) -> list[SeriesInfo]:
         for k, part in enumerate(parts, start=1):
             note = Problem(
                 code="SPLIT_SERIES",
-                message=f"series {uid} split into {len(parts)} parts ({sizes} images) by "
-                f"{' and '.join(reasons)}; this is part {k}",
+                message=f"series {uid} split into {len(parts)} parts ({sizes} "
+                f"images) by {' and '.join(reasons)}; this is part {k}",
             )
             out.append(
                 _describe(part, uid=uid, key=f"{uid}#{k}", extra=[note, *dup_note])

@@ -61,7 +61,8 @@ def unshear(
     Examples
     --------
     >>> a = np.zeros((2, 1, 4), np.float32); a[:, 0, 1] = 100
-    >>> out = unshear(a, np.array([[0.0, 0.0], [1.0, 0.0]]), spacing_xy=(1.0, 1.0), fill=0)
+    >>> shifts = np.array([[0.0, 0.0], [1.0, 0.0]])
+    >>> out = unshear(a, shifts, spacing_xy=(1.0, 1.0), fill=0)
     >>> out[1, 0].tolist()  # slice 1 sits 1 mm further along x, so does its content
     [0.0, 0.0, 100.0, 0.0]
     """
@@ -127,7 +128,8 @@ def regrid_along_normal(
     Examples
     --------
     >>> a = np.array([0.0, 10.0, 40.0], np.float32).reshape(3, 1, 1)
-    >>> out, src = regrid_along_normal(a, [0.0, 1.0, 4.0], step_mm=1.0, n_out=5, fill=-1)
+    >>> pos = [0.0, 1.0, 4.0]
+    >>> out, src = regrid_along_normal(a, pos, step_mm=1.0, n_out=5, fill=-1)
     >>> out.ravel().tolist(), src
     ([0.0, 10.0, 20.0, 30.0, 40.0], [0, 1, None, None, 2])
     """

@@ -103,7 +103,8 @@ def read_volume(
         if correct_tilt:
             array = unshear(array, offsets, spacing_xy=series.spacing[:2], fill=fill)
             done.append(
-                f"tilt corrected: slices shifted in-plane by up to {np.abs(offsets).max():.4g} mm"
+                "tilt corrected: slices shifted in-plane by up to "
+                f"{np.abs(offsets).max():.4g} mm"
             )
         else:
             problems.append(
@@ -124,8 +125,8 @@ def read_volume(
         else:
             step = float(np.median(np.diff(positions)))
             problems.append(
-                f"UNEVEN_KEPT: original slices kept with the median step {step:.4g} mm; "
-                "through-plane distances are approximate"
+                "UNEVEN_KEPT: original slices kept with the median step "
+                f"{step:.4g} mm; through-plane distances are approximate"
             )
     geometry = ImageGeometry(
         origin=series.origin,
@@ -157,7 +158,7 @@ def read_volume(
 
 
 def _unique_positions(series: SeriesInfo) -> tuple[list[SliceRef], list[float]]:
-    """The series' slices with repeated positions dropped (first kept)."""
+    """Drop slices that repeat a position (the first is kept)."""
     slices: list[SliceRef] = []
     positions: list[float] = []
     for s, p in zip(series.slices, series.slice_positions_mm, strict=True):
