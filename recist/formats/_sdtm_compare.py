@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
 
-from recist.errors import RecistError
+from recist.errors import RecistError, RuleViolation
 from recist.formats._sdtm_case import Evaluator, SdtmReading
 from recist.formats._sdtm_io import Table
 
@@ -91,7 +91,7 @@ class DerivedReading:
         ``assess_json(reading.case)``: ``timepoints``... or ``{"error": ...}``.
     reasons : dict
         Per ISO date, per RS test code, the engine's one-line reason (empty when
-        the engine gives none).
+        the engine gives none); for a rejected reading ``{"error": {"reason": ...}}``.
     """
 
     reading: SdtmReading
@@ -107,7 +107,9 @@ class DerivedReading:
         if not err:
             return None
         lesion = err.get("lesion")
-        return f"{err.get('code')}" + (f" (lesion {lesion})" if lesion else "")
+        text = f"{err.get('code')}" + (f" (lesion {lesion})" if lesion else "")
+        why = self.reasons.get("error", {}).get("reason")
+        return f"{text}: {why}" if why else text
 
     def timepoint(self, date: str) -> dict[str, Any] | None:
         """Return the output time point of ISO ``date``, or ``None``."""
@@ -191,9 +193,11 @@ def derive_reading(
             output={"error": {"code": code, "lesion": getattr(exc, "lesion", None)}},
         )
     reasons: dict[str, dict[str, str]] = {}
-    if explain is not None and "error" not in output:
+    if explain is not None:
         try:
             reasons = explain(reading.case)
+        except RuleViolation as exc:  # the rejection, with the engine's message
+            reasons = {"error": {"reason": f"{exc} ({exc.rule})"}}
         except RecistError as exc:  # pragma: no cover - assess_json accepted it
             log.debug("no reasons for %s: %s", reading.case.get("id"), exc)
     return DerivedReading(reading=reading, output=output, reasons=reasons)

@@ -18,11 +18,17 @@ must see that the source breaks RECIST 1.1 there.
 
 Examples
 --------
->>> from recist.formats.sdtm import read_sdtm  # doctest: +SKIP
->>> data = read_sdtm(tu="tu.csv", tr="tr.xpt", rs="rs.csv")  # doctest: +SKIP
->>> readings = readings_from_sdtm(data)  # doctest: +SKIP
->>> derived = [derive_reading(r) for r in readings]  # doctest: +SKIP
->>> comparisons = compare_with_rs(derived, data.rs)  # doctest: +SKIP
+>>> tu = [{"USUBJID": "S1", "TULNKID": "T01", "TUORRES": "TARGET", "TULOC": "LIVER"}]
+>>> tr = [
+...     {"USUBJID": "S1", "TRLNKID": "T01", "TRTESTCD": "LDIAM", "TRORRES": mm,
+...      "VISITNUM": num, "VISIT": visit, "TRDTC": date}
+...     for mm, num, visit, date in [("40", "1", "BASELINE", "2024-01-02"),
+...                                  ("28", "2", "WEEK 8", "2024-02-27")]]
+>>> (reading,) = readings_from_sdtm(SdtmData(tu=tu, tr=tr))
+>>> reading.case["followups"][0]["targets"]
+{'T01': Decimal('28')}
+>>> derive_reading(reading).output["timepoints"][0]["target"]  # 10 * 28 <= 7 * 40
+'PR'
 """
 
 from __future__ import annotations

@@ -1,4 +1,4 @@
-"""Re-derivation of the pharmaverse oncology SDTM example (../shared/data/pharmaverse-onco).
+"""Re-derivation of the pharmaverse oncology SDTM (../shared/data/pharmaverse-onco).
 
 Group "recist" is hand-built, strict RECIST 1.1: every recorded overall response
 must be derived. Group "onco" is synthetic and not RECIST arithmetic (its README
@@ -19,7 +19,9 @@ from tests.conftest import shared_path
 
 pytest.importorskip("recist.formats.case", reason="engine (recist.formats.case) absent")
 
-from recist.formats.sdtm import (  # noqa: E402
+import contextlib
+
+from recist.formats.sdtm import (
     assess_sdtm_command,
     compare_with_rs,
     derive_reading,
@@ -77,7 +79,7 @@ ONCO_CAUSES = {
 
 @pytest.mark.slow
 def test_onco_group_every_disagreement_is_classified():
-    folder, derived, comparisons = _group("onco")
+    folder, _derived, comparisons = _group("onco")
     summary = summarize(comparisons)
     recorded = _rs_count(folder / "sdtm_rs_onco.csv")
     assert summary.by_test["OVRLRESP"][0] == recorded
@@ -164,3 +166,26 @@ def test_command_unknown_subject(capsys):
     )
     assert assess_sdtm_command(args) == 2
     assert "NOBODY" in capsys.readouterr().err
+
+
+def test_cli_assess_with_named_domain_files(capsys):
+    """``recist assess --sdtm DIR --tu/--tr/--rs`` through the real command line."""
+    from recist.cli import build_parser, main
+
+    help_text = build_parser().format_help()
+    with contextlib.suppress(SystemExit):
+        main(["assess", "--help"])
+    assess_help = capsys.readouterr().out
+    if "assess" not in help_text or "--tu" not in assess_help:
+        pytest.skip("recist assess has no --sdtm/--tu options yet (recist/commands)")
+    folder = _data_dir()
+    argv = ["assess", "--sdtm", str(folder), "--json", "--subject", "01-701-1118"]
+    argv += ["--tu", str(folder / "sdtm_tu_onco_recist.csv")]
+    argv += ["--tr", str(folder / "sdtm_tr_onco_recist.csv")]
+    argv += ["--rs", str(folder / "sdtm_rs_onco_recist.csv")]
+    assert main(argv) == 0
+    rows = json.loads(capsys.readouterr().out)
+    assert {r["VISIT"] for r in rows} == {"WEEK 3", "WEEK 6", "WEEK 9", "WEEK 12"}
+    assert all(r["derived"]["OVRLRESP"] == r["recorded"]["OVRLRESP"] for r in rows)
+    assert main(["assess", "--sdtm", str(folder)]) == 2  # two files per domain
+    assert "--tu" in capsys.readouterr().err
