@@ -103,7 +103,8 @@ def assess(
             overall = recist11.overall_response(
                 c.target.value, c.non_target.value, c.new_lesions.value
             )
-            points.append(_point(c, c.target, c.non_target, _explain(overall, c), None))
+            why = recist11.explain_overall(overall, c)
+            points.append(_point(c, c.target, c.non_target, why, None))
 
     seq = [Assessment1(date=p.date, value=p.overall.value) for p in points]
     nt_only = not reading.baseline.targets
@@ -122,7 +123,7 @@ def assess(
     confirmed, unconfirmed = bor(True), bor(False)
     warnings = cr_then_worse_warnings(seq)
     for w in warnings:
-        log.warning("%s: %s", reading.subject_id or reading.case_id or "reading", w)
+        log.info("%s: %s", reading.subject_id or reading.case_id or "reading", w)
     baseline_mm = cats[0].baseline_mm if cats else _baseline_sum(reading)
     return Assessment(
         reading=reading,
@@ -142,21 +143,6 @@ def _baseline_sum(reading: Reading) -> Decimal | None:
     if not targets:
         return None
     return sum((t.diameter_mm or Decimal(0) for t in targets), Decimal(0))
-
-
-def _explain(overall: Assessed[Response], c: recist11.Categories) -> Assessed[Response]:
-    """Make the overall reason carry the numbers of the category that decided it."""
-    v = overall.value
-    if v is Response.PD:
-        parts = [a.reason for a in (c.target, c.non_target) if a.value is Response.PD]
-        if c.new_lesions.value.value == "Y":
-            parts.append(c.new_lesions.reason)
-        why = "PD: " + "; ".join(p.partition(": ")[2] or p for p in parts)
-        return Assessed(v, overall.rule, why, overall.inputs)
-    if c.target.value not in (Response.NA, Response.CR):
-        why = f"{overall.reason} ({c.target.reason})"
-        return Assessed(v, overall.rule, why, overall.inputs)
-    return overall
 
 
 def _point(

@@ -198,6 +198,23 @@ class ReadingIn(_Strict):
     audit: list[AuditIn] = Field(default_factory=list)
 
 
+_MODEL_NAMES = frozenset(
+    m.__name__
+    for m in (
+        ImageIn,
+        TargetIn,
+        NonTargetIn,
+        MeasurementIn,
+        NewLesionIn,
+        FollowupIn,
+        BaselineIn,
+        OptionsIn,
+        AuditIn,
+        ReadingIn,
+    )
+)
+
+
 # ------------------------------------------------------------------ converting
 def format_location(loc: tuple[int | str, ...]) -> str:
     """Write a pydantic location as a JSON path (``followups[1].targets.T03``).
@@ -216,29 +233,36 @@ def format_location(loc: tuple[int | str, ...]) -> str:
     return out or "(top level)"
 
 
-def _clean_loc(loc: tuple[int | str, ...]) -> tuple[int | str, ...]:
-    # Drop pydantic's union-branch tags ("MeasurementIn", "list[...]", "literal[...]").
-    return tuple(
-        p
-        for p in loc
-        if not (isinstance(p, str) and (p[:1].isupper() or "[" in p or p in _TAGS))
+def _is_tag(part: int | str) -> bool:
+    """Tell a pydantic union-branch tag (``MeasurementIn``, ``list[...]``)."""
+    return isinstance(part, str) and (
+        part in _MODEL_NAMES or "[" in part or part in {"decimal", "none"}
     )
 
 
-_TAGS = {"decimal", "function-before[_number(), decimal]", "none"}
-
-
 def _validation_error(exc: ValidationError, source: str) -> InvalidInputError:
-    err = exc.errors()[0]
-    where = format_location(_clean_loc(tuple(err["loc"])))
+    errors = exc.errors()
+    err = errors[0]
+    raw = tuple(err["loc"])
+    loc = tuple(p for p in raw if not _is_tag(p))
+    where = format_location(loc)
     msg = err["msg"]
+    same = [e for e in errors if tuple(p for p in e["loc"] if not _is_tag(p)) == loc]
     if err["type"] == "extra_forbidden":
         msg = "unknown key"
     elif err["type"] == "missing":
         msg = "required key missing"
-    more = (
-        f" (and {len(exc.errors()) - 1} more problems)" if len(exc.errors()) > 1 else ""
-    )
+    elif raw and raw[-1] == "MeasurementIn":
+        msg = (
+            f'expected a number of mm, "TOO_SMALL", null, a list of fragments or '
+            f"an object with diameter_mm, got {err['input']!r}"
+        )
+    elif len(same) > 1 and raw != loc:
+        msg = next((e["msg"] for e in same if e["type"] == "value_error"), msg)
+    if msg.startswith("Value error, "):
+        msg = msg.removeprefix("Value error, ")
+    n = len(errors) - len(same)
+    more = f" (and {n} more problems)" if n > 0 else ""
     return InvalidInputError(f"{source}{where}: {msg}{more}", location=where)
 
 

@@ -17,7 +17,7 @@ from decimal import Decimal
 
 from recist.model import Assessed, NewLesion, Options, TimePoint
 from recist.rules._numeric import is_pd
-from recist.rules.recist11 import Categories, overall_response
+from recist.rules.recist11 import Categories, explain_overall, overall_response
 from recist.terms import NewLesionStatus, Response, to_irecist
 
 __all__ = ["Episode", "IState", "IStep", "step"]
@@ -219,7 +219,7 @@ def step(
 
     def ordinary() -> Assessed[Response]:
         base = overall_response(cats.target.value, cats.non_target.value, new_status)
-        return _relabel(base)
+        return _relabel(explain_overall(base, cats))
 
     def progression_text() -> str:
         parts = []

@@ -36,6 +36,7 @@ __all__ = [
     "check_baseline",
     "check_followups",
     "check_reading",
+    "explain_overall",
     "is_measurable",
     "new_lesion_response",
     "non_target_response",
@@ -512,3 +513,27 @@ def categories(reading: Reading) -> tuple[Categories, ...]:
         if nadir is not None and sums.sum_mm is not None:
             nadir = min(nadir, sums.sum_mm)
     return tuple(out)
+
+
+def explain_overall(overall: Assessed[Response], c: Categories) -> Assessed[Response]:
+    """Give an overall response the reason of the category that decided it.
+
+    PD names every progressing category with its numbers; a response decided by
+    the targets quotes the target reason; the others keep the table's reason.
+    """
+    v = overall.value
+    if v is Response.PD:
+        parts = [a.reason for a in (c.target, c.non_target) if a.value is Response.PD]
+        if c.new_lesions.value is NewLesionStatus.Y:
+            parts.append(c.new_lesions.reason)
+        why = "PD: " + "; ".join(p.partition(": ")[2] or p for p in parts)
+        return Assessed(v, overall.rule, why, overall.inputs)
+    if (
+        c.target.value in (Response.PR, Response.SD, Response.NE)
+        and v is c.target.value
+    ):
+        detail = c.target.reason.partition(": ")[2]
+        nt, new = c.non_target.value.value, c.new_lesions.value.value
+        rest = f"non-target {nt}, new lesions {new}"
+        return Assessed(v, overall.rule, f"{v.value}: {detail}; {rest}", overall.inputs)
+    return overall
