@@ -1,0 +1,1 @@
+"""Benchmarks: ``python -m benchmarks [name ...]`` (asv-style ``time_*`` functions)."""
