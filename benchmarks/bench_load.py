@@ -164,7 +164,7 @@ def _child(name: str, folder: Path) -> None:
 
 def _measure(name: str, folder: Path) -> dict[str, float]:
     code = (
-        "import sys; from pathlib import Path; from benchmarks.bench_load import _child;"
+        "from pathlib import Path; from benchmarks.bench_load import _child;"
         f"_child({name!r}, Path({str(folder)!r}))"
     )
     root = Path(__file__).resolve().parents[1]
@@ -191,8 +191,9 @@ def main() -> None:
     made = time.perf_counter() - t0
     _read_bytes(folder)  # warm the page cache
     print(
-        f"series: {N_SLICES} x {ROWS} x {COLS} int16 = {VOLUME_BYTES / 2**20:.0f} MiB in "
-        f"{folder} (ready in {made:.1f} s); {os.cpu_count()} CPUs; warm cache; best of 3"
+        f"series: {N_SLICES} x {ROWS} x {COLS} int16 = {VOLUME_BYTES / 2**20:.0f} MiB "
+        f"in {folder} (ready in {made:.1f} s); {os.cpu_count()} CPUs; warm cache; "
+        "best of 3"
     )
     results = {}
     for name in READERS:
@@ -201,20 +202,21 @@ def main() -> None:
         results[name] = _measure(name, folder)
     ref_sitk = results["simpleitk"]["best_s"]
     ref_bytes = results["bytes"]["best_s"]
-    print(
-        f"{'reader':<12} {'time s':>8} {'sitk/x':>8} {'x/bytes':>8} {'peak MiB':>9} {'peak/vol':>9}"
-    )
+    cols = ("time s", "sitk/x", "x/bytes", "peak MiB", "peak/vol")
+    print(f"{'reader':<12}" + "".join(f"{c:>9}" for c in cols))
     for name, r in results.items():
         t, peak = r["best_s"], r["peak_added_mb"]
         print(
-            f"{name:<12} {t:8.3f} {ref_sitk / t:8.2f} {t / ref_bytes:8.2f} "
-            f"{peak:9.0f} {peak * 2**20 / VOLUME_BYTES:9.2f}"
+            f"{name:<12}{t:9.3f}{ref_sitk / t:9.2f}{t / ref_bytes:9.2f}"
+            f"{peak:9.0f}{peak * 2**20 / VOLUME_BYTES:9.2f}"
         )
     if "dcm2niix" not in results:
         print("dcm2niix: not on PATH, not measured")
     ours = results["read_volume"]
+    speed, t = ref_sitk / ours["best_s"], ours["best_s"] / ref_bytes
+    mem = ours["peak_added_mb"] * 2**20 / VOLUME_BYTES
     print(
-        f"read_volume: {ref_sitk / ours['best_s']:.2f}x faster than SimpleITK (target >= 2), "
-        f"{ours['best_s'] / ref_bytes:.1f}x the bytes time (target <= 8), "
-        f"peak {ours['peak_added_mb'] * 2**20 / VOLUME_BYTES:.2f}x the volume (target <= 1.5)"
+        f"read_volume: {speed:.2f}x faster than SimpleITK (target >= 2), "
+        f"{t:.1f}x the bytes time (target <= 8), "
+        f"peak {mem:.2f}x the volume (target <= 1.5)"
     )
