@@ -13,7 +13,12 @@ What it does (all on a box around the seed, never the whole volume):
 3. **Half-maximum threshold.** The edge is where the image is half-way between
    lesion and background (the 50 % partial-volume level, as a reader places the
    caliper): ``t = (s + b) / 2``; the lesion side of ``t`` is kept, capped on the
-   far side (bone, contrast) except for lung nodules. SimpleITK's
+   far side (bone, contrast) except for lung nodules.  After a first growth ``s`` is
+   re-estimated as the median over the region's interior (so the threshold does
+   not depend on where inside the lesion the click fell) and the region regrown.
+   The original, unsmoothed image is thresholded when the half contrast exceeds
+   8x the noise (smoothing would round off the tips and shorten the long axis);
+   otherwise the median-smoothed one. SimpleITK's
    ``ConnectedThreshold`` grows from the seed inside that band (26-connected
    would leak along diagonals, so face-connected), holes are filled
    (``BinaryFillhole``).
