@@ -1,0 +1,81 @@
+"""Best overall response tables (RECIST 1.1 §9 / Table 3), derived by hand.
+
+One non-nodal target of 50 mm at baseline (day 0) unless said otherwise:
+30 mm is PR (300 <= 350), 0 is CR, 40 is SD, None is NE. 35.5 after a nadir of
+30 is SD (+5.5 mm but 177.5 < 180, and 355 > 350); 36 after 30 is PD (+6, 180).
+"""
+
+from __future__ import annotations
+
+import pytest
+
+from recist.formats.case import assess_json
+from tests.recist._build import case, target, visit
+
+
+def bor(seq, *, confirmation=True, targets=None, **opts):
+    targets = targets or [target("T01", 50)]
+    visits = [visit(d, {"T01": v}) for d, v in seq]
+    out = assess_json(case(targets, visits, confirmation=confirmation, **opts))
+    return out["best_overall_response"]
+
+
+@pytest.mark.parametrize(
+    ("seq", "expected"),
+    [
+        pytest.param([(42, 0), (70, 0)], "CR", id="cr-cr-28d"),
+        pytest.param([(42, 0), (69, 0)], "SD", id="cr-cr-27d-unconfirmed"),
+        pytest.param([(14, 0), (35, 0)], "NE", id="cr-cr-early-unconfirmed"),
+        pytest.param([(42, 30), (70, 30)], "PR", id="pr-pr-28d"),
+        pytest.param([(42, 30), (69, 30)], "SD", id="pr-pr-27d"),
+        pytest.param([(42, 30), (70, 0)], "PR", id="pr-cr-confirms-pr"),
+        pytest.param([(42, 30), (84, 35.5)], "SD", id="pr-sd"),
+        pytest.param([(42, 30), (84, 36)], "SD", id="pr-pd-window-met"),
+        pytest.param([(28, 30), (56, 36)], "PD", id="pr-pd-early"),
+        pytest.param([(42, 30), (84, None)], "SD", id="pr-ne-window-met"),
+        pytest.param([(28, 30), (56, None)], "NE", id="pr-ne-early"),
+        pytest.param([(42, 30), (56, None), (70, 30)], "PR", id="pr-ne-pr-one-ne"),
+        pytest.param([(42, 30), (56, None), (63, None), (70, 30)], "SD", id="two-ne"),
+        pytest.param([(42, 30), (70, 35.5), (98, 30)], "SD", id="sd-breaks-pr"),
+        pytest.param([(41, 40)], "NE", id="sd-day-41"),
+        pytest.param([(42, 40)], "SD", id="sd-day-42"),
+        pytest.param([(21, 40), (42, 60)], "PD", id="early-sd-then-pd"),
+        pytest.param([(42, 40), (84, 60), (126, 0), (168, 0)], "SD", id="stops-at-pd"),
+        pytest.param([], "NE", id="no-followup"),
+    ],
+)
+def test_confirmed_bor(seq, expected):
+    assert bor(seq) == expected
+
+
+@pytest.mark.parametrize(
+    ("seq", "expected"),
+    [
+        pytest.param([(42, 30), (84, 35.5)], "PR", id="pr-sd"),
+        pytest.param([(14, 30)], "PR", id="early-pr-counts"),
+        pytest.param([(14, 40)], "NE", id="early-sd-does-not"),
+        pytest.param([(42, 0), (69, 30)], "CR", id="cr-then-pr"),
+    ],
+)
+def test_unconfirmed_bor(seq, expected):
+    assert bor(seq, confirmation=False) == expected
+
+
+def test_sd_and_confirmation_windows_are_options():
+    assert bor([(42, 30), (63, 30)], confirmation_min_days=21) == "PR"
+    assert bor([(42, 30), (63, 30)]) == "SD"
+    assert bor([(30, 40)], sd_min_days=30) == "SD"
+
+
+def test_cr_then_pr_with_nodes_is_sd_and_warns():
+    # node 20 -> 8 (CR) -> 11 (+3 over nadir 8: not PD; 110 <= 140: PR) -> SD (R-13)
+    node = [target("T01", 20, site="LYMPH NODE", nodal=True)]
+    assert bor([(42, 8), (84, 11)], targets=node) == "SD"
+    assert bor([(14, 8), (35, 11)], targets=node) == "NE"  # neither past day 42
+
+
+def test_non_target_only_unconfirmed_cr_is_non_cr_non_pd():
+    visits = [visit(42, {}, {"NT01": "ABSENT"}), visit(84, {}, {"NT01": "PRESENT"})]
+    out = assess_json(case([], visits, nts=["NT01"]))
+    assert [t["overall"] for t in out["timepoints"]] == ["CR", "NON-CR/NON-PD"]
+    assert out["best_overall_response"] == "NON-CR/NON-PD"  # R-12

@@ -1,0 +1,143 @@
+"""iRECIST rule tables, derived by hand (irecist.md)."""
+
+from __future__ import annotations
+
+from recist.formats.case import assess_json
+from tests.recist._build import case, new, target, visit
+
+
+def run(targets, visits, nts=None, **opts):
+    out = assess_json(case(targets, visits, nts=nts, criteria="iRECIST", **opts))
+    return out
+
+
+def overall(out):
+    return [t["overall"] for t in out["timepoints"]]
+
+
+T50 = [target("T01", 50, site="LIVER")]
+
+
+def test_increments_add_up_to_confirm():
+    # 40 iSD; 50 iUPD (+10, 250>=240); 54 (+4 over 50, still PD vs 40); 56 (+6) iCPD
+    visits = [
+        visit(42, {"T01": 40}),
+        visit(84, {"T01": 50}),
+        visit(126, {"T01": 54}),
+        visit(168, {"T01": 56}),
+    ]
+    out = run(T50, visits)
+    assert overall(out) == ["iSD", "iUPD", "iUPD", "iCPD"]
+    assert out["timepoints"][3]["target"] == "iCPD"
+    assert out["best_overall_response"] == "iSD"
+
+
+def test_non_target_iupd_resets_when_no_longer_progressing():
+    visits = [
+        visit(42, {"T01": 40}, {"NT01": "UNEQUIVOCAL PROGRESSION"}),
+        visit(56, {"T01": 40}, {"NT01": "UNEQUIVOCAL PROGRESSION"}),  # 14 days: stays
+        visit(84, {"T01": 40}, {"NT01": "PRESENT"}),  # 42 days, nothing progresses
+    ]
+    out = run(T50, visits, nts=["NT01"])
+    assert overall(out) == ["iUPD", "iUPD", "iSD"]
+    assert [t["non_target"] for t in out["timepoints"]] == [
+        "iUPD",
+        "iUPD",
+        "NON-iCR/NON-iUPD",
+    ]
+
+
+def test_new_target_selection_limits_and_non_target_growth():
+    # three measurable liver lesions at first sight: 2 per organ -> NEW03 is NLNT
+    first = [
+        new("NEW01", 12, site="LIVER", measurable=True),
+        new("NEW02", 11, site="LIVER", measurable=True),
+        new("NEW03", 10, site="LIVER", measurable=True),
+    ]
+    grows = [
+        new("NEW01", 12, site="LIVER", measurable=True),
+        new("NEW02", 11, site="LIVER", measurable=True),
+        new("NEW03", 11, site="LIVER", measurable=True),
+    ]
+    out = run(
+        T50, [visit(42, {"T01": 40}, news=first), visit(84, {"T01": 40}, news=grows)]
+    )
+    assert [t["new_target_sum_mm"] for t in out["timepoints"]] == [23.0, 23.0]
+    assert overall(out) == ["iUPD", "iCPD"]  # NLNT NEW03 grew 10 -> 11 (I-09)
+
+
+def test_nodal_new_lesion_needs_15mm_to_be_a_new_target():
+    news = [new("NEW01", 14, site="LYMPH NODE", nodal=True, measurable=True)]
+    out = run(T50, [visit(42, {"T01": 40}, news=news)])
+    assert out["timepoints"][0]["new_target_sum_mm"] is None
+    assert overall(out) == ["iUPD"]
+
+
+def test_new_target_listed_without_size_makes_the_sum_null_and_stays_iupd():
+    a = [new("NEW01", 12, site="LIVER", measurable=True)]
+    b = [new("NEW01", None, site="LIVER", measurable=True)]
+    out = run(T50, [visit(42, {"T01": 40}, news=a), visit(84, {"T01": 40}, news=b)])
+    assert [t["new_target_sum_mm"] for t in out["timepoints"]] == [12.0, None]
+    assert overall(out) == ["iUPD", "iUPD"]
+
+
+def test_not_listed_new_target_counts_zero_and_resets():
+    a = [new("NEW01", 12, site="LIVER", measurable=True)]
+    out = run(T50, [visit(42, {"T01": 40}, news=a), visit(84, {"T01": 40})])
+    assert [t["new_target_sum_mm"] for t in out["timepoints"]] == [12.0, 0.0]
+    assert overall(out) == ["iUPD", "iSD"]
+
+
+def test_reappearing_new_lesion_after_reset_opens_a_fresh_iupd():
+    visits = [
+        visit(42, {"T01": 40}, news=[new("NEW01")]),
+        visit(84, {"T01": 40}, news=[new("NEW01", 0)]),
+        visit(126, {"T01": 40}, news=[new("NEW01")]),
+    ]
+    assert overall(run(T50, visits)) == ["iUPD", "iSD", "iUPD"]
+
+
+def test_partial_sum_iupd_is_confirmed_like_for_like():
+    # T01 30 + T02 20 = 50. Day 42: T01 61, T02 missing: partial 61 proves PD over 50
+    # (+11, 305 >= 300) -> iUPD with reference {T01: 61}. Day 84: T01 61, T02 20: the
+    # lesions measured at the iUPD did not grow (+0), so no confirmation; the sum 81
+    # still meets PD over the nadir 50 -> iUPD. Day 126: T01 66 -> +5 -> iCPD.
+    targets = [target("T01", 30, site="LIVER"), target("T02", 20, site="LUNG")]
+    visits = [
+        visit(42, {"T01": 61, "T02": None}),
+        visit(84, {"T01": 61, "T02": 20}),
+        visit(126, {"T01": 66, "T02": 20}),
+    ]
+    out = run(targets, visits)
+    assert [t["target"] for t in out["timepoints"]] == ["iUPD", "iUPD", "iCPD"]
+    assert overall(out) == ["iUPD", "iUPD", "iCPD"]
+
+
+def test_table3_example2_iupd_then_response():
+    # 60 iUPD (+10, 300>=300); 30 iPR (300<=350) resets; 0 iCR 42 days later
+    visits = [visit(42, {"T01": 60}), visit(84, {"T01": 30}), visit(126, {"T01": 0})]
+    assert overall(run(T50, visits)) == ["iUPD", "iPR", "iCR"]
+    assert run(T50, visits, confirmation=False)["best_overall_response"] == "iCR"
+    # with confirmation the iPR is confirmed by the iCR, the iCR is not confirmed
+    assert run(T50, visits)["best_overall_response"] == "iPR"
+
+
+def test_iupd_between_response_and_confirmation_breaks_it():
+    visits = [
+        visit(42, {"T01": 30}),
+        visit(84, {"T01": 30}, news=[new("NEW01")]),
+        visit(126, {"T01": 30}, news=[new("NEW01", 0)]),
+    ]
+    out = run(T50, visits)
+    assert overall(out) == ["iPR", "iUPD", "iPR"]
+    assert out["best_overall_response"] == "iSD"
+    assert run(T50, visits, confirmation=False)["best_overall_response"] == "iPR"
+
+
+def test_new_lesion_iupd_then_ne_stays_open_then_confirms_by_further_new_lesion():
+    visits = [
+        visit(42, {"T01": 40}, news=[new("NEW01")]),
+        visit(84, {"T01": None}),  # NEW01 gone, target NE -> NE, episode open
+        visit(126, {"T01": 40}, news=[new("NEW02")]),
+    ]
+    assert overall(run(T50, visits)) == ["iUPD", "NE", "iCPD"]
