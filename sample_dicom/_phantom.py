@@ -28,6 +28,7 @@ from sample_dicom._design import (
 __all__ = ["Grid", "add_noise", "lesion_shape", "render_anatomy", "render_lesions"]
 
 F32 = npt.NDArray[np.float32]
+Vec = npt.NDArray[np.float64]
 AIR_HU = -1000.0
 RAMP_MM = PIXEL_SPACING_MM  # width of the partial-volume ramp across a surface
 
@@ -206,11 +207,14 @@ def _coverage_full(grid: Grid, shape: Shape, *, within: F32 | None = None) -> F3
 BODY = cylinder((0.0, 0.0), (170.0, 125.0))  # skin and subcutaneous fat
 MUSCLE = cylinder((0.0, 0.0), (158.0, 113.0))  # body-wall muscle, 12 mm
 CAVITY = cylinder((0.0, 0.0), (146.0, 101.0))  # chest/abdominal cavity (fat)
-LUNG_R = ellipsoid((-80.0, 5.0, 55.0), (58.0, 80.0, 95.0))  # bases at z = -40
-LUNG_L = ellipsoid((80.0, 5.0, 55.0), (55.0, 78.0, 95.0))
+LUNG_R_AXES = ((-80.0, 5.0, 45.0), (58.0, 80.0, 100.0))  # centre, semi-axes
+LUNG_L_AXES = ((80.0, 5.0, 45.0), (55.0, 78.0, 100.0))
+LUNG_R = ellipsoid(*LUNG_R_AXES)  # bases at z = -55, around the liver dome
+LUNG_L = ellipsoid(*LUNG_L_AXES)
 HEART = ellipsoid((25.0, -35.0, -15.0), (50.0, 42.0, 28.0), angle_deg=-30.0)
 AORTA = cylinder((22.0, 38.0), (12.0, 12.0))  # descending aorta
 LIVER = ellipsoid((-65.0, -5.0, -57.5), (75.0, 80.0, 42.5))  # z -100 ... -15
+DIAPHRAGM = ellipsoid((-65.0, -5.0, -57.5), (80.0, 85.0, 47.5))  # liver + 5 mm
 SPLEEN = ellipsoid((95.0, 35.0, -60.0), (30.0, 45.0, 35.0), angle_deg=30.0)
 VB_CORTEX = cylinder((0.0, 62.0), (18.0, 18.0))  # vertebral body
 VB_CANCELLOUS = cylinder((0.0, 62.0), (15.5, 15.5))
@@ -238,24 +242,56 @@ HU = {
 def _lung_vessels() -> list[Shape]:
     """Build a fixed pseudo-random vessel tree from each hilum into the lung.
 
-    Independent of the seed (the anatomy is the same for every seed).  Segments
-    passing within 8 mm of a lung lesion's surface are dropped so the nodule is
-    measurable alone.
+    Three generations of branches (radius 3.0, 1.8, 1.1 mm) fan out from each
+    hilum.  Independent of the seed (the anatomy is the same for every seed).
+    Branches passing within 8 mm of a lung lesion's surface are dropped, so that
+    the nodule stands alone.
     """
     rng = np.random.default_rng(20260105)
     lung_lesions = [les for les in LESIONS if les.site == "LUNG"]
     out: list[Shape] = []
-    for side in (-1.0, 1.0):
-        hilum = np.array([side * 30.0, 5.0, 15.0])
-        centre = np.array([side * 80.0, 5.0, 15.0])
-        for _ in range(14):
-            end = centre + rng.uniform(-1, 1, 3) * np.array([45.0, 60.0, 70.0])
-            mid = hilum + 0.5 * (end - hilum) + rng.uniform(-8, 8, 3)
-            tip = mid + rng.uniform(-1, 1, 3) * np.array([35.0, 35.0, 35.0])
-            for p0, p1, r in ((hilum, end, 2.2), (mid, tip, 1.3)):
-                if all(_segment_clear(p0, p1, les, r + 8.0) for les in lung_lesions):
-                    out.append(tube(tuple(p0), tuple(p1), r))
+    for side, lung in ((-1.0, LUNG_R_AXES), (1.0, LUNG_L_AXES)):
+        hilum = np.array([side * 35.0, 5.0, 20.0])
+        stack: list[tuple[Vec, Vec | None, int]] = [(hilum, None, 0)]
+        while stack:
+            start, heading, generation = stack.pop()
+            n_children = 8 if generation == 0 else 3
+            for _ in range(n_children):
+                for _attempt in range(20):  # keep branches inside the lung
+                    if heading is None:  # from the hilum: anywhere outwards
+                        d = rng.normal(size=3) * np.array([0.6, 1.0, 1.3])
+                        d[0] = side * abs(d[0]) + side * 0.4
+                    else:
+                        d = heading + rng.normal(size=3) * 0.6
+                    d /= np.linalg.norm(d)
+                    length = rng.uniform(30.0, 50.0) / (1 + 0.4 * generation)
+                    end = start + length * d
+                    if _inside(end, *lung, margin=0.85):
+                        break
+                radius = (3.0, 1.8, 1.1)[generation]
+                if all(
+                    _segment_clear(start, end, les, radius + 8.0)
+                    for les in lung_lesions
+                ):
+                    out.append(tube(_xyz(start), _xyz(end), radius))
+                if generation < 2:
+                    stack.append((end, d, generation + 1))
     return out
+
+
+def _inside(
+    p: npt.NDArray[np.float64],
+    center: tuple[float, float, float],
+    semi: tuple[float, float, float],
+    *,
+    margin: float,
+) -> bool:
+    q = (p - np.asarray(center)) / (margin * np.asarray(semi))
+    return float(q @ q) <= 1.0
+
+
+def _xyz(p: npt.NDArray[np.float64]) -> tuple[float, float, float]:
+    return (float(p[0]), float(p[1]), float(p[2]))
 
 
 def _segment_clear(
@@ -280,9 +316,10 @@ def render_anatomy(grid: Grid) -> F32:
     paint(vol, grid, MUSCLE, HU["muscle"])
     paint(vol, grid, CAVITY, HU["cavity"])
     cavity = _coverage_full(grid, CAVITY)
+    thorax = cavity * (1 - _coverage_full(grid, DIAPHRAGM))
     lungs = np.maximum(
-        _coverage_full(grid, LUNG_R, within=cavity),
-        _coverage_full(grid, LUNG_L, within=cavity),
+        _coverage_full(grid, LUNG_R, within=thorax),
+        _coverage_full(grid, LUNG_L, within=thorax),
     )
     vol += lungs * (np.float32(HU["lung"]) - vol)
     for vessel in VESSELS:

@@ -15,12 +15,14 @@ import numpy as np
 from sample_dicom._design import (
     COLUMNS,
     LESIONS,
+    NOISE_SIGMA_HU,
     PIXEL_SPACING_MM,
     ROWS,
     SLICE_SPACING_MM,
     SLICES,
     VISITS,
 )
+from sample_dicom._phantom import HU as TISSUE_HU
 from sample_dicom._phantom import Grid, add_noise, render_anatomy, render_lesions
 from sample_dicom._truth import LesionTruth, case_document, lesion_truth
 from sample_dicom._writer import SeriesUids, to_stored, write_series
@@ -226,6 +228,8 @@ def _lesions_document(
         "generator": "sample_dicom",
         "seed": seed,
         "coordinates": "DICOM patient (LPS), mm",
+        "noise_sigma_hu": NOISE_SIGMA_HU,
+        "tissue_hu": dict(TISSUE_HU),
         "visits": [
             {
                 "label": v.label,

@@ -105,7 +105,7 @@ def _series_dataset(
     ds.PatientAge = _age(PATIENT["PatientBirthDate"], study_date)
     ds.ContrastBolusAgent = "IOHEXOL"
     ds.ContrastBolusRoute = "IV"
-    ds.BodyPartExamined = "CHEST"
+    ds.BodyPartExamined = "CHESTABDOMEN"
     ds.SliceThickness = SLICE_SPACING_MM
     ds.KVP = "120"
     ds.SpacingBetweenSlices = SLICE_SPACING_MM

@@ -14,6 +14,7 @@ import SimpleITK as sitk
 from pydicom.uid import UID
 
 from sample_dicom.__main__ import main
+from sample_dicom._writer import SeriesUids
 from tests.sample_dicom.dicom_helpers import hu, read_series
 
 LABELS = ["baseline", "week06", "week12", "week18"]
@@ -187,3 +188,22 @@ def test_truth_files_match_the_returned_truth(study):
     assert [v["study_uid"] for v in lesions["visits"]] == [
         v.study_uid for v in study.visits
     ]
+
+
+def test_uids_depend_on_seed_and_visit_only():
+    a, b = SeriesUids.derive(0, "baseline", 3), SeriesUids.derive(0, "baseline", 3)
+    assert a == b
+    other_seed, other_visit = (
+        SeriesUids.derive(1, "baseline", 3),
+        SeriesUids.derive(0, "week06", 3),
+    )
+    for other in (other_seed, other_visit):
+        assert {a.study, a.series, *a.sop}.isdisjoint(
+            {other.study, other.series, *other.sop}
+        )
+
+
+def test_cli_rejects_negative_seed(tmp_path):
+    with pytest.raises(SystemExit) as excinfo:
+        main([str(tmp_path), "--seed", "-1"])
+    assert excinfo.value.code == 2
