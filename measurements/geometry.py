@@ -83,7 +83,9 @@ class ImageGeometry:
         object.__setattr__(self, "spacing", spacing)
         d = np.asarray(self.direction, dtype=np.float64).reshape(-1)
         if d.shape != (9,) or not np.all(np.isfinite(d)):
-            msg = f"direction must be 9 finite numbers (row-major 3x3), got {d.tolist()}"
+            msg = (
+                f"direction must be 9 finite numbers (row-major 3x3), got {d.tolist()}"
+            )
             raise ValueError(msg)
         m = d.reshape(3, 3)
         if not np.allclose(m.T @ m, np.eye(3), atol=1e-4):
@@ -223,13 +225,13 @@ class Volume:
         return self.geometry.size
 
     def to_sitk(self) -> sitk.Image:
-        """Return an equal ``SimpleITK.Image`` (same voxels, origin, spacing, direction)."""
+        """Return an equal ``SimpleITK.Image`` (voxels, origin, spacing, direction)."""
         import SimpleITK as sitk
 
         img = sitk.GetImageFromArray(self.array)
-        img.SetOrigin(self.origin)
-        img.SetSpacing(self.spacing)
-        img.SetDirection(self.direction)
+        img.SetOrigin(self.origin)  # type: ignore[no-untyped-call]
+        img.SetSpacing(self.spacing)  # type: ignore[no-untyped-call]
+        img.SetDirection(self.direction)  # type: ignore[no-untyped-call]
         return img
 
     @classmethod
@@ -238,9 +240,11 @@ class Volume:
         import SimpleITK as sitk
 
         geometry = ImageGeometry(
-            origin=image.GetOrigin(),
-            spacing=image.GetSpacing(),
-            direction=image.GetDirection(),
-            size=image.GetSize(),
+            origin=image.GetOrigin(),  # type: ignore[no-untyped-call]
+            spacing=image.GetSpacing(),  # type: ignore[no-untyped-call]
+            direction=image.GetDirection(),  # type: ignore[no-untyped-call]
+            size=image.GetSize(),  # type: ignore[no-untyped-call]
         )
-        return cls(array=sitk.GetArrayFromImage(image), geometry=geometry, metadata=metadata)
+        return cls(
+            array=sitk.GetArrayFromImage(image), geometry=geometry, metadata=metadata
+        )

@@ -27,3 +27,13 @@ def shared() -> type:
         path = staticmethod(shared_path)
 
     return _Shared
+
+
+@pytest.fixture(scope="session")
+def sample_study_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The synthetic sample study (``python -m sample_dicom``), generated once."""
+    from sample_dicom import generate
+
+    out = tmp_path_factory.mktemp("sample-study") / "study"
+    generate(out, seed=0)
+    return out
