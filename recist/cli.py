@@ -27,7 +27,9 @@ log = logging.getLogger(__name__)
 
 def _subcommand_adders() -> list[Callable[[Any], None]]:
     adders: list[Callable[[Any], None]] = []
-    for info in sorted(pkgutil.iter_modules(recist.commands.__path__), key=lambda m: m.name):
+    for info in sorted(
+        pkgutil.iter_modules(recist.commands.__path__), key=lambda m: m.name
+    ):
         if info.name.startswith("_"):
             continue
         module = importlib.import_module(f"recist.commands.{info.name}")
@@ -46,7 +48,9 @@ def build_parser() -> argparse.ArgumentParser:
         prog="recist",
         description="RECIST 1.1 / iRECIST tumour response assessment.",
     )
-    parser.add_argument("-v", "--verbose", action="count", default=0, help="more logging")
+    parser.add_argument(
+        "-v", "--verbose", action="count", default=0, help="more logging"
+    )
     subparsers = parser.add_subparsers(dest="command", metavar="COMMAND")
     for add in _subcommand_adders():
         add(subparsers)
@@ -69,7 +73,9 @@ def main(argv: list[str] | None = None) -> int:
         return int(func(args))
     except RuleViolation as exc:
         lesion = exc.lesion if exc.lesion is not None else "-"
-        print(f"error: {exc.code} (lesion {lesion}, {exc.rule}): {exc}", file=sys.stderr)
+        print(
+            f"error: {exc.code} (lesion {lesion}, {exc.rule}): {exc}", file=sys.stderr
+        )
         return 2
     except RecistError as exc:
         print(f"error: {exc}", file=sys.stderr)

@@ -37,7 +37,9 @@ class RuleViolation(RecistError, ValueError):
         The lesion to blame, where one is.
     """
 
-    def __init__(self, message: str, *, code: str, rule: str, lesion: str | None = None):
+    def __init__(
+        self, message: str, *, code: str, rule: str, lesion: str | None = None
+    ):
         super().__init__(message)
         self.code = code
         self.rule = rule
