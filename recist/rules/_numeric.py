@@ -7,7 +7,6 @@ Thresholds are compared on exact decimals, never on rounded or binary values;
 from __future__ import annotations
 
 from decimal import Decimal
-from fractions import Fraction
 
 __all__ = ["fmt_mm", "fmt_pct", "is_pd", "is_pr", "pct"]
 
@@ -39,13 +38,12 @@ def pct(value: Decimal, reference: Decimal) -> Decimal | None:
     """
     if reference == 0:
         return None
-    exact = (
-        Fraction(100) * (Fraction(value) - Fraction(reference)) / Fraction(reference)
-    )
-    tenths = abs(exact) * 10
-    n = int(tenths + Fraction(1, 2))  # floor(x + 1/2) for x >= 0: half away from zero
-    sign = -1 if exact < 0 else 1
-    return (Decimal(sign * n) / Decimal(10)).quantize(Decimal("0.1"))
+    a, b = value.as_integer_ratio()  # exact: value = a / b
+    c, d = reference.as_integer_ratio()
+    num = 1000 * (a * d - c * b)  # tenths of a percent = num / den, exactly
+    den = c * b
+    n = (2 * abs(num) + den) // (2 * den)  # round half away from zero
+    return Decimal(-n if num < 0 else n).scaleb(-1)
 
 
 def fmt_pct(value: Decimal | None) -> str:

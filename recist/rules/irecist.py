@@ -87,17 +87,14 @@ class IStep:
     inputs: Mapping[str, object] = field(default_factory=dict)
 
 
-def _relabel(
-    a: Assessed[Response], value: Response | None = None
-) -> Assessed[Response]:
-    v = to_irecist(a.value if value is None else value)
+def _relabel(a: Assessed[Response]) -> Assessed[Response]:
+    v = to_irecist(a.value)
     reason = a.reason
     head, sep, tail = reason.partition(":")
     if sep and head in _LABELS:
         reason = f"{v.value}:{tail}"
-    return Assessed(
-        v, a.rule.replace("RECIST 1.1", "iRECIST §3 / RECIST 1.1"), reason, a.inputs
-    )
+    rule = a.rule.replace("RECIST 1.1", "iRECIST §3 / RECIST 1.1")
+    return Assessed(v, rule, reason, a.inputs)
 
 
 def _classify_new(
@@ -205,12 +202,15 @@ def step(
         "new_target_nadir_mm": nlt_nadir,
         "present_new_lesions": sorted(present_ids),
     }
-    nxt = replace(
-        state,
+    nxt = IState(
+        episode=state.episode,
+        confirmed=state.confirmed,
         new_targets=nlt,
         new_non_targets=nlnt,
         new_target_sums=state.new_target_sums + (() if nlt_sum is None else (nlt_sum,)),
-        seen_new_ids=state.seen_new_ids | present_ids,
+        seen_new_ids=state.seen_new_ids | present_ids
+        if present_ids
+        else state.seen_new_ids,
     )
     target, non_target = _relabel(cats.target), _relabel(cats.non_target)
     new_status = NewLesionStatus.Y if present else NewLesionStatus.N

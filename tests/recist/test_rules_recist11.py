@@ -80,7 +80,7 @@ LIVER = target("T01", 20, site="LIVER")
         pytest.param({"T01": 20, "T02": None}, None, "NE", id="missing-node-ne"),
         pytest.param({"T01": 0}, None, "NE", id="omitted-id-ne-not-cr"),
         pytest.param({"T01": 44, "T02": None}, None, "PD", id="partial-proves-pd"),
-        # nadir = baseline 36; partial 44: +8 mm and 220 >= 216 -> PD although T02 missing
+        # nadir = baseline 36; partial 44: +8 mm, 220 >= 216: PD although T02 missing
         pytest.param({"T01": 43, "T02": None}, None, "NE", id="partial-short-of-pd"),
         # 43: +7 mm but 215 < 216
     ],
