@@ -485,6 +485,22 @@ def _why_bor(s: SubjectOutcome | None, theirs: str, ours: str) -> str:
     return "derivation differs (see per-visit responses; the onco group is not strict RECIST)"
 
 
+def _other_visits(
+    s: SubjectOutcome | None, theirs: set[str], why: str, what: str
+) -> str:
+    """Say when the reference's visit dates are not the input's (other records)."""
+    if s is None or not why or not theirs:
+        return why
+    ours = {d.isoformat() for d, _ in s.responses}
+    if ours and not theirs & ours:
+        mine = ", ".join(sorted(ours))
+        return (
+            f"{why}; {what} dates ({', '.join(sorted(theirs))}) are none of the "
+            f"input's follow-ups ({mine}): the ADaM was derived from other records"
+        )
+    return why
+
+
 def compare_with_adam(
     summary: EfficacySummary,
     *,
@@ -514,6 +530,11 @@ def compare_with_adam(
     conf = summary.confirmation if confirmed is None else confirmed
     by_id = {s.subject_id: s for s in summary.subjects}
     bor_rows: list[tuple[str, str, str, bool, str]] = []
+    adrs_dates: dict[str, set[str]] = {}
+    if adrs is not None:
+        for row in read_table(adrs):
+            if row.get("PARAMCD") == "OVR" and row.get("ADT"):
+                adrs_dates.setdefault(row.get("USUBJID", ""), set()).add(row["ADT"])
     pct_rows: list[tuple[str, float | None, float | None, bool, str]] = []
     if adrs is not None:
         param = "CBOR" if conf else "BOR"
@@ -527,9 +548,16 @@ def compare_with_adam(
             s = by_id.get(u)
             ours = "absent" if s is None else s.bor(confirmed=conf).value
             ok = ours == theirs
-            bor_rows.append((u, ours, theirs, ok, "" if ok else _why_bor(s, theirs, ours)))
+            why = "" if ok else _why_bor(s, theirs, ours)
+            why = _other_visits(s, adrs_dates.get(u, set()), why, "ADRS OVR")
+            bor_rows.append((u, ours, theirs, ok, why))
     if adtr is not None:
-        for row in read_table(adtr):
+        table = read_table(adtr)
+        adtr_dates: dict[str, set[str]] = {}
+        for row in table:
+            if row.get("PARAMCD") == "SDIAM" and row.get("ABLFL") != "Y":
+                adtr_dates.setdefault(row.get("USUBJID", ""), set()).add(row["ADT"])
+        for row in table:
             if row.get("PARAMCD") != "SDIAM" or row.get("ANL02FL") != "Y":
                 continue
             u = row.get("USUBJID", "")
@@ -544,10 +572,139 @@ def compare_with_adam(
                 elif s.error is not None:
                     why = f"engine rejected the reading: {s.error.split(':')[0]}"
                 else:
-                    why = "sums differ (ADTR uses its own lesion set and visits)"
+                    why = "sums differ"
+                why = _other_visits(s, adtr_dates.get(u, set()), why, "ADTR SDIAM")
             pct_rows.append((u, ours, theirs, ok, why))
     return ReferenceComparison(
         flavour="confirmed" if conf else "unconfirmed",
         bor=tuple(sorted(bor_rows)),
         best_pct=tuple(sorted(pct_rows, key=lambda r: r[0])),
     )
+
+
+# ------------------------------------------------------------------- writing
+
+
+def _html_table(header: Sequence[str], rows: Iterable[Sequence[object]]) -> str:
+    import html
+
+    head = "".join(f"<th>{html.escape(str(h))}</th>" for h in header)
+    body = "".join(
+        "<tr>" + "".join(f"<td>{html.escape(str(c))}</td>" for c in row) + "</tr>"
+        for row in rows
+    )
+    return f"<table><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>"
+
+
+_CSS = (
+    "body{font-family:'DejaVu Sans',Helvetica,Arial,sans-serif;font-size:13px;"
+    "max-width:60em;margin:2em auto;color:#222}h1{font-size:20px}h2{font-size:16px;"
+    "border-bottom:1px solid #ccc}table{border-collapse:collapse;margin:.5em 0}"
+    "td,th{border:1px solid #ccc;padding:2px 8px;text-align:right}th{background:#eee}"
+    "img{max-width:100%}.note{color:#555;font-size:12px}"
+)
+
+
+def bor_rows(summary: EfficacySummary) -> list[list[str]]:
+    """Rows of the BOR table: category, confirmed n (%), unconfirmed n (%)."""
+    rows: list[list[str]] = []
+    cats = list(summary.bor_counts["confirmed"])
+    for c in [*cats, *(k for k in summary.bor_counts["unconfirmed"] if k not in cats)]:
+        cells = [c]
+        for flavour in ("confirmed", "unconfirmed"):
+            k = summary.bor_counts[flavour].get(c, 0)
+            pct = f" ({100 * k / summary.n:.1f}%)" if summary.n else ""
+            cells.append(f"{k}{pct}")
+        rows.append(cells)
+    rows.append(["Total", str(summary.n), str(summary.n)])
+    return rows
+
+
+def write_summary(
+    summary: EfficacySummary,
+    out_dir: str | Path,
+    *,
+    comparison: ReferenceComparison | None = None,
+) -> list[Path]:
+    """Write ``summary.json``, ``summary.html`` and the plots (PNG and SVG).
+
+    Returns
+    -------
+    list of Path
+        Every file written.
+    """
+    import base64
+    import json
+
+    from recist.report import plots
+
+    out = Path(out_dir)
+    out.mkdir(parents=True, exist_ok=True)
+    written: list[Path] = []
+    doc = summary.as_json()
+    if comparison is not None:
+        doc["reference"] = comparison.lines()
+    js = out / "summary.json"
+    js.write_text(json.dumps(doc, indent=2) + "\n", encoding="utf-8")
+    written.append(js)
+    confirmed = summary.confirmation
+    figures = {
+        "waterfall": plots.waterfall(summary, confirmed=confirmed),
+        "spider": plots.spider(summary, confirmed=confirmed),
+        "swimmer": plots.swimmer(summary, confirmed=confirmed),
+        "km_pfs": plots.kaplan_meier(
+            [e for s in summary.subjects if s.error is None and (e := s.pfs())],
+            title="Progression-free survival",
+        ),
+        "km_dor": plots.kaplan_meier(
+            [
+                e
+                for s in summary.subjects
+                if (e := s.duration_of_response(confirmed=confirmed))
+            ],
+            title="Duration of response",
+        ),
+    }
+    images: list[str] = []
+    for stem, fig in figures.items():
+        png, svg = plots.save_figure(fig, out, stem)
+        written += [png, svg]
+        data = base64.b64encode(png.read_bytes()).decode("ascii")
+        images.append(f'<h2>{stem}</h2><img alt="{stem}" src="data:image/png;base64,{data}">')
+    rates = [
+        [name, *(getattr(summary, key)[f].text() for f in ("confirmed", "unconfirmed"))]
+        for name, key in (("ORR (CR+PR)", "orr"), ("DCR (CR+PR+SD+NON-CR/NON-PD)", "dcr"))
+    ]
+    ne = [(s.subject_id, s.error) for s in summary.subjects if s.error]
+    stamp = dt.datetime.now(dt.UTC).strftime("%Y-%m-%d %H:%M UTC")
+    body = [
+        "<h1>Efficacy summary</h1>",
+        f"<p class=note>{summary.n} subjects; primary: "
+        f"{'confirmed' if confirmed else 'unconfirmed'} BOR; generated {stamp} "
+        "by recist. Exact (Clopper-Pearson) 95% CIs.</p>",
+        "<h2>Best overall response</h2>",
+        _html_table(["BOR", "confirmed", "unconfirmed"], bor_rows(summary)),
+        _html_table(["rate", "confirmed", "unconfirmed"], rates),
+        *images,
+    ]
+    if comparison is not None:
+        body.append("<h2>Reference check (ADaM)</h2><pre>")
+        body.append("\n".join(comparison.lines()))
+        body.append("</pre>")
+    if ne:
+        body.append(f"<h2>Not evaluable by the engine ({len(ne)})</h2>")
+        body.append(_html_table(["subject", "reason"], ne))
+    if summary.notes:
+        body.append("<h2>Notes</h2><ul>")
+        body += [f"<li>{n}</li>" for n in summary.notes]
+        body.append("</ul>")
+    page = (
+        "<!DOCTYPE html><html lang=en><head><meta charset=utf-8>"
+        f"<title>Efficacy summary</title><style>{_CSS}</style></head><body>"
+        + "\n".join(body)
+        + "</body></html>\n"
+    )
+    html_path = out / "summary.html"
+    html_path.write_text(page, encoding="utf-8")
+    written.append(html_path)
+    return written
