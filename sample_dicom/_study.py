@@ -91,6 +91,9 @@ class SampleStudy:
         The content of ``case_path``.
     lesions : tuple of LesionTruth
         The content of ``lesions_path`` (lesion-major, then visit order).
+    seeds_path : Path
+        ``root/seeds.json``: a point inside each target at each visit and each
+        non-target's state (the seed file of ``recist autoread``).
     """
 
     root: Path
@@ -100,6 +103,7 @@ class SampleStudy:
     lesions_path: Path
     case: dict[str, Any]
     lesions: tuple[LesionTruth, ...]
+    seeds_path: Path
 
 
 def _write_json(path: Path, doc: Any) -> None:
@@ -210,6 +214,8 @@ def generate(out_dir: Path | str, *, seed: int = 0) -> SampleStudy:
     lesions_path = root / "truth.lesions.json"
     _write_json(case_path, case)
     _write_json(lesions_path, _lesions_document(seed, visits, lesions))
+    seeds_path = root / "seeds.json"
+    _write_json(seeds_path, _seeds_document(lesions))
     return SampleStudy(
         root=root,
         seed=seed,
@@ -218,7 +224,42 @@ def generate(out_dir: Path | str, *, seed: int = 0) -> SampleStudy:
         lesions_path=lesions_path,
         case=case,
         lesions=lesions,
+        seeds_path=seeds_path,
     )
+
+
+_HINTS = {"LIVER": "liver", "LUNG": "lung", "LYMPH NODE": "node"}
+
+
+def _seeds_document(lesions: tuple[LesionTruth, ...]) -> dict[str, Any]:
+    """Return what a reader would click: a point in each target at each visit.
+
+    The format is the seed file of ``recist.autoread.load_seeds``; non-targets get
+    their state at each follow-up instead of a point.
+    """
+    out: dict[str, dict[str, Any]] = {}
+    for t in lesions:
+        item = out.setdefault(
+            t.lesion_id,
+            {
+                "id": t.lesion_id,
+                "role": "TARGET" if t.role == "target" else "NON-TARGET",
+                "site": t.site,
+                "nodal": t.nodal,
+                "hint": _HINTS.get(t.site),
+                "seeds_lps": {},
+                "states": {},
+            },
+        )
+        if t.role == "target":
+            item["seeds_lps"][t.date] = list(t.center_lps)
+        else:
+            item["states"][t.date] = "PRESENT"
+    for item in out.values():  # the baseline has no non-target state
+        first = min(item["states"], default=None)
+        if first is not None:
+            del item["states"][first]
+    return {"lesions": list(out.values())}
 
 
 def _lesions_document(

@@ -56,6 +56,12 @@ def reading(sample_study_dir, truth):
     return read_from_seeds(sample_study_dir, seeds_from_truth(truth))
 
 
+def test_sample_seed_file_holds_the_truth_centres(sample_study_dir, truth):
+    seeds = load_seeds(sample_study_dir / "seeds.json")
+    by_id = {s.lesion_id: s for s in seeds_from_truth(truth)}
+    assert {s.lesion_id: s for s in seeds} == by_id
+
+
 def test_every_value_within_a_pixel_and_5pct_of_truth(reading, truth):
     got = {
         ("T", t.lesion_id, reading.baseline.date): t.baseline

@@ -44,7 +44,7 @@ def test_cli_rerun_gives_identical_bytes(study, tmp_path, capsys):
     assert main([str(tmp_path / "again")]) == 0
     assert "expected best overall response: PR" in capsys.readouterr().out
     first, second = digests(study.root), digests(tmp_path / "again")
-    assert len(first) == 4 * 64 + 2
+    assert len(first) == 4 * 64 + 3  # DICOM files, two truth files, seeds.json
     assert first == second
 
 
@@ -55,6 +55,7 @@ def test_layout(study):
     ]
     assert [n for n in names if "/" not in n] == [
         *expected_dirs,
+        "seeds.json",
         "truth.case.json",
         "truth.lesions.json",
     ]
