@@ -32,6 +32,9 @@ GAP_FACTOR = 1.5
 #: Steps differing from the median by more than this fraction are uneven
 #: (ITK/GDCM warn at about the same level).
 UNEVEN_REL_TOL = 0.01
+
+#: An uneven series is regridded at its smallest step, but at least median / this
+MAX_REFINE = 8
 #: In-plane displacement (mm) of a slice from the normal through the first slice
 #: above which the stack is sheared (gantry/detector tilt).
 SHEAR_TOL_MM = 0.01
@@ -405,7 +408,9 @@ def _spacing_problems(
     uneven = bool(np.any(np.abs(good - median) > UNEVEN_REL_TOL * median))
     extent = float(proj[-1] - proj[0])
     if uneven:
-        step = smallest
+        # the smallest step, as dcm2niix; but never finer than 1/MAX_REFINE of the
+        # median, so a near-duplicate slice cannot blow the grid up
+        step = max(smallest, median / MAX_REFINE)
         n_grid = math.floor(extent / step + 0.5) + 1
         problems.append(
             Problem(

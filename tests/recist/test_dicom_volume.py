@@ -259,3 +259,18 @@ def test_gantry_tilt_corrected_like_dcm2niix():
         want = kept.geometry.lps_to_ijk(lps.mean(axis=0))[:2]
         oj, oi = np.nonzero(kept.array[k] > 300)
         assert [oi.mean(), oj.mean()] == pytest.approx(want, abs=1.0), k
+
+
+def test_near_duplicate_slice_does_not_blow_up_the_grid(tmp_path):
+    # 20 slices 2.5 mm apart plus one 0.05 mm after the 10th (a re-scan, say):
+    # a grid at the smallest step would have 951 slices; median / 8 caps it
+    uid = pydicom.uid.generate_uid()
+    z = [2.5 * k for k in range(20)]
+    z.insert(10, z[9] + 0.05)
+    for k, zk in enumerate(z):
+        px = np.full((4, 4), 1024, np.uint16)
+        ds = ct_dataset(px, position=(0, 0, zk), series_uid=uid, thickness=2.5)
+        ds.save_as(tmp_path / f"{k}", enforce_file_format=True)
+    vol = read_volume(tmp_path)
+    assert vol.spacing[2] == pytest.approx(2.5 / 8)
+    assert vol.size[2] == round(47.5 / (2.5 / 8)) + 1  # 153 slices over 47.5 mm
