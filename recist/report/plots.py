@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING
 from recist.report._stats import TimeToEvent, numbers_at_risk
 
 if TYPE_CHECKING:
+    from matplotlib.axes import Axes
     from matplotlib.figure import Figure
 
     from recist.model import Assessment
@@ -222,11 +223,18 @@ def kaplan_meier(events: Sequence[TimeToEvent], *, title: str, xlabel: str = "mo
     return fig
 
 
-def sum_of_diameters(assessment: Assessment) -> Figure:
-    """Sum of target diameters over time with baseline, nadir, -30% and +20% lines."""
+def sum_of_diameters(assessment: Assessment, *, ax: Axes | None = None) -> Figure:
+    """Sum of target diameters over time with baseline, nadir, -30% and +20% lines.
+
+    Drawn into ``ax`` when given (its figure is returned), else a new figure.
+    The nadir is the smallest sum of the series; +20% is drawn over it.
+    """
     with _style():
-        fig = _figure(7.2, 3.4)
-        ax = fig.add_subplot()
+        if ax is None:
+            fig = _figure(7.2, 3.4)
+            ax = fig.add_subplot()
+        else:
+            fig = ax.get_figure()  # type: ignore[assignment]
         base = assessment.baseline_sum_mm
         bdate = assessment.reading.baseline.date
         if base is None:
