@@ -1,0 +1,166 @@
+"""``recist view PATH [--reading R] [--timepoint DATE] [--screenshot OUT.png]``."""
+
+from __future__ import annotations
+
+import argparse
+import os
+import shutil
+import subprocess
+import time
+from pathlib import Path
+from typing import Any
+
+__all__ = ["add_subparser", "ensure_display", "run"]
+
+
+def add_subparser(subparsers: Any) -> None:
+    """Register ``recist view`` (found by :mod:`recist.cli`)."""
+    p = subparsers.add_parser(
+        "view",
+        help="open a patient's studies in the reading workstation (napari)",
+        description=(
+            "Open the DICOM studies of one patient (one per time point) with the "
+            "time point browser, lesion table, measuring tools and response panel."
+        ),
+    )
+    p.add_argument(
+        "path", type=Path, help="folder, zip or file with the patient's studies"
+    )
+    p.add_argument("--reading", type=Path, help="reading file to open or create (JSON)")
+    p.add_argument("--timepoint", help="study date to show first (YYYY-MM-DD)")
+    p.add_argument(
+        "--screenshot",
+        type=Path,
+        metavar="OUT.png",
+        help="render the window with its widgets (virtual display if needed), save, exit",
+    )
+    p.add_argument(
+        "--preset", default="soft tissue", help="window preset (default: soft tissue)"
+    )
+    p.add_argument(
+        "--side-by-side",
+        action="store_true",
+        help="show baseline next to the follow-up",
+    )
+    p.set_defaults(func=run)
+
+
+class _Xvfb:
+    """A private X server for headless screenshots (stopped on exit)."""
+
+    def __init__(self) -> None:
+        self.proc: subprocess.Popen[bytes] | None = None
+        self.display: Any = None
+
+    def start(self) -> None:
+        try:
+            from pyvirtualdisplay import Display
+
+            self.display = Display(visible=False, size=(1600, 1000), color_depth=24)
+            self.display.start()
+            return
+        except Exception:
+            self.display = None
+        exe = shutil.which("Xvfb")
+        if exe is None:
+            msg = "no display and no Xvfb: install xvfb or run with a screen"
+            raise RuntimeError(msg)
+        for n in range(90, 200):
+            if not Path(f"/tmp/.X11-unix/X{n}").exists():
+                break
+        self.proc = subprocess.Popen(
+            [exe, f":{n}", "-screen", "0", "1600x1000x24", "-nolisten", "tcp"],
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
+        os.environ["DISPLAY"] = f":{n}"
+        time.sleep(1.0)
+
+    def stop(self) -> None:
+        if self.display is not None:
+            self.display.stop()
+        if self.proc is not None:
+            self.proc.terminate()
+            self.proc.wait(timeout=10)
+
+
+def ensure_display() -> _Xvfb | None:
+    """Start a virtual X display when there is none (Linux); returns it or None."""
+    if os.environ.get("DISPLAY") or os.environ.get("WAYLAND_DISPLAY"):
+        return None
+    x = _Xvfb()
+    x.start()
+    return x
+
+
+def run(args: argparse.Namespace) -> int:
+    """Open the workstation; with ``--screenshot`` save the window and exit 0."""
+    from recist.errors import RecistError
+
+    if args.screenshot and not (
+        os.environ.get("DISPLAY") or os.environ.get("WAYLAND_DISPLAY")
+    ):
+        return _run_on_virtual_display(args)
+    import napari
+
+    from viewer._widgets import dock_widgets
+    from viewer._workstation import Workstation
+
+    viewer = napari.Viewer(title="recist — reading workstation", show=True)
+    try:
+        ws = Workstation.open(
+            viewer, args.path, reading=args.reading, timepoint=args.timepoint
+        )
+    except RecistError as exc:
+        viewer.close()
+        print(f"recist view: {exc}")
+        return 2
+    dock_widgets(viewer, ws)
+    ws.set_preset(args.preset)
+    if args.side_by_side:
+        ws.set_side_by_side(True)
+    if args.screenshot is None:
+        napari.run()
+        return 0
+    viewer.window._qt_window.resize(1600, 1000)
+    _settle()
+    viewer.reset_view()
+    _settle()
+    out = Path(args.screenshot)
+    viewer.screenshot(str(out), canvas_only=False, flash=False)
+    viewer.close()
+    print(f"screenshot: {out}")
+    return 0
+
+
+def _run_on_virtual_display(args: argparse.Namespace) -> int:
+    """Start Xvfb, run this command again in a child on it, stop Xvfb."""
+    import sys
+
+    xvfb = ensure_display()
+    try:
+        argv = [str(args.path), "--screenshot", str(args.screenshot)]
+        argv += ["--preset", args.preset]
+        if args.reading:
+            argv += ["--reading", str(args.reading)]
+        if args.timepoint:
+            argv += ["--timepoint", args.timepoint]
+        if args.side_by_side:
+            argv.append("--side-by-side")
+        code = "import sys; from recist.cli import main; sys.exit(main(sys.argv[1:]))"
+        env = {**os.environ, "QT_QPA_PLATFORM": "xcb"}
+        done = subprocess.run(
+            [sys.executable, "-c", code, "view", *argv], env=env, check=False
+        )
+        return done.returncode
+    finally:
+        if xvfb is not None:
+            xvfb.stop()
+
+
+def _settle() -> None:
+    from qtpy.QtWidgets import QApplication
+
+    for _ in range(5):
+        QApplication.processEvents()
+        time.sleep(0.05)

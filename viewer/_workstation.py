@@ -1,0 +1,594 @@
+"""The reading workstation: a napari viewer, the patient's studies and a session.
+
+:class:`Workstation` wires models together and keeps no numbers of its own:
+lengths come from :mod:`viewer._measure` (i.e. :mod:`measurements`), responses
+from the session (i.e. :func:`recist.assess`), positions from
+:mod:`viewer._coords`.  Each visit on screen is a :class:`Pane` of five layers
+(image, outline, recorded marks, draft lines, carried-forward locations); side
+by side shows the baseline pane and the current pane in napari's grid, which
+shares one camera and one slice position in world (= patient) mm.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import numpy.typing as npt
+from psygnal import Signal
+
+from measurements import Volume
+from recist.dicom import SeriesInfo, read_volume
+from recist.errors import InvalidInputError
+from recist.model import Measurement, Reading
+from recist.terms import NonTargetState
+from viewer import _measure
+from viewer._coords import layer_affine, lps_to_world, snap_to_slice, world_to_index
+from viewer._display import PRESETS, install_window_drag, limits, set_view, status_text
+from viewer._session import ReadingSession, check_images
+from viewer._studies import Study, find_studies
+
+__all__ = ["Pane", "Workstation", "default_reading_path"]
+
+_EMPTY = np.zeros((1, 1, 1), dtype=np.int16)
+_COLOURS = {"T": "#ffd400", "N": "#00d0ff", "NE": "#ff4040"}  # target, non-target, new
+
+
+def default_reading_path(patient_id: str) -> Path:
+    """Where a patient's reading lives unless one is given (``$RECIST_HOME``)."""
+    home = os.environ.get("RECIST_HOME") or Path.home() / ".local/share/recist"
+    safe = (
+        "".join(c if c.isalnum() or c in "-_." else "_" for c in patient_id)
+        or "patient"
+    )
+    return Path(home) / "readings" / f"{safe}.reading.json"
+
+
+class Pane:
+    """The five layers that show one visit (all in world = patient mm)."""
+
+    def __init__(self, viewer: Any, tag: str) -> None:
+        self.tag = tag
+        self.volume: Volume | None = None
+        self.study: Study | None = None
+        self.image = viewer.add_image(
+            _EMPTY, name=f"{tag}: image", colormap="gray", interpolation2d="linear"
+        )
+        self.outline = viewer.add_labels(
+            np.zeros((1, 1, 1), dtype=np.uint8), name=f"{tag}: outline", opacity=0.6
+        )
+        self.outline.contour = 1
+        feats = {"label": np.array([], dtype=object)}
+        text = {
+            "string": "{label}",
+            "color": "yellow",
+            "size": 10,
+            "anchor": "upper_left",
+        }
+        self.marks = viewer.add_shapes(
+            name=f"{tag}: measurements",
+            ndim=3,
+            edge_color="#ffd400",
+            edge_width=1.2,
+            features=feats,
+            text=text,
+        )
+        self.draft = viewer.add_shapes(
+            name=f"{tag}: caliper",
+            ndim=3,
+            edge_color="#00ff66",
+            edge_width=1.2,
+            features=feats,
+            text={**text, "color": "#00ff66"},
+        )
+        self.carry = viewer.add_points(
+            np.empty((0, 3)),
+            ndim=3,
+            name=f"{tag}: previous locations",
+            symbol="ring",
+            size=14,
+            face_color="transparent",
+            border_color="#ff8c00",
+            features={"label": np.array([], dtype=object)},
+            text={
+                "string": "{label}",
+                "color": "#ff8c00",
+                "size": 9,
+                "anchor": "lower_left",
+            },
+        )
+        self.layers = (self.image, self.outline, self.marks, self.draft, self.carry)
+
+    def show(self, study: Study, volume: Volume) -> None:
+        """Put a visit's volume in the pane (placed in mm by its geometry)."""
+        self.study, self.volume = study, volume
+        aff = layer_affine(volume.geometry)
+        date = study.date.isoformat() if study.date else "no date"
+        self.image.data = volume.array
+        self.image.affine = aff
+        self.image.name = f"{self.tag}: {date} {volume.metadata.get('description', '')}"
+        self.image.metadata = {"recist_volume": volume}
+        self.outline.data = np.zeros(volume.array.shape, dtype=np.uint8)
+        self.outline.affine = aff
+        self.draft.data = []
+
+    def set_visible(self, visible: bool) -> None:
+        """Show or hide the whole pane."""
+        for layer in self.layers:
+            layer.visible = visible
+
+
+class Workstation:
+    """A reading session on a napari viewer.
+
+    Parameters
+    ----------
+    viewer : napari.Viewer or napari.components.ViewerModel
+    studies : sequence of Study
+        The patient's studies, earliest first (the first is the baseline unless
+        the reading names another).
+    session : ReadingSession, optional
+        Started empty on the baseline date when not given.
+    """
+
+    #: Emitted with the new current study index when the time point changes.
+    timepoint_changed = Signal(int)
+
+    def __init__(
+        self,
+        viewer: Any,
+        studies: Sequence[Study],
+        session: ReadingSession | None = None,
+        *,
+        reading_path: Path | str | None = None,
+    ) -> None:
+        if not studies:
+            raise InvalidInputError("no image study to read")
+        self.viewer = viewer
+        self.studies = tuple(studies)
+        self.patient_id = self.studies[0].patient_id
+        self._volumes: dict[str, Volume] = {}
+        self.selected: dict[str, SeriesInfo] = {
+            s.study_uid: s.default for s in self.studies
+        }
+        if session is None:
+            first = self.studies[0]
+            session = ReadingSession.new(
+                first.date or dt.date.today(),
+                subject_id=self.patient_id,
+                study_uids=(first.study_uid,),
+                path=reading_path,
+            )
+        else:
+            check_images(
+                session.reading,
+                patient_id=self.patient_id,
+                study_uids=[s.study_uid for s in self.studies],
+            )
+        self.session = session
+        self.baseline_index = self._baseline_index(session.reading)
+        self.current_index = self.baseline_index
+        self.side_by_side = False
+        self.base = Pane(viewer, "baseline")
+        self.cur = Pane(viewer, "current")
+        self.window = PRESETS["soft tissue"]
+        self._drag = install_window_drag(viewer, self._visible_images)
+        viewer.mouse_move_callbacks.append(self._on_move)
+        self.overlay = viewer.canvas.overlays["text"]
+        self.overlay.visible = True
+        self.overlay.color = "white"
+        self.overlay.font_size = 10
+        session.changed.connect(self._redraw)
+        self.base.show(
+            self.studies[self.baseline_index], self.volume(self.baseline_index)
+        )
+        self.show_timepoint(self.baseline_index)
+        set_view(viewer, "axial")
+
+    # -- construction helpers -----------------------------------------------------
+    @classmethod
+    def open(
+        cls,
+        viewer: Any,
+        path: Path | str,
+        *,
+        reading: Path | str | None = None,
+        timepoint: str | None = None,
+    ) -> Workstation:
+        """Open a patient's studies (and a reading file, if given or existing)."""
+        studies = find_studies(path)
+        if not studies:
+            raise InvalidInputError(f"no DICOM image series under {path}")
+        uids = [s.study_uid for s in studies]
+        rpath = (
+            Path(reading) if reading else default_reading_path(studies[0].patient_id)
+        )
+        session = None
+        if rpath.exists():
+            session = ReadingSession.open(
+                rpath, patient_id=studies[0].patient_id, study_uids=uids
+            )
+        else:
+            rpath.parent.mkdir(parents=True, exist_ok=True)
+        ws = cls(viewer, studies, session, reading_path=rpath)
+        if timepoint:
+            ws.show_timepoint(timepoint)
+        return ws
+
+    def _baseline_index(self, reading: Reading) -> int:
+        uids = set(reading.baseline.study_uids)
+        for i, s in enumerate(self.studies):
+            if s.study_uid in uids or (not uids and s.date == reading.baseline.date):
+                return i
+        return 0
+
+    def volume(self, index: int) -> Volume:
+        """The volume of a study's selected series (read once)."""
+        series = self.selected[self.studies[index].study_uid]
+        if series.key not in self._volumes:
+            self._volumes[series.key] = read_volume(series)
+        return self._volumes[series.key]
+
+    def select_series(self, index: int, key: str) -> None:
+        """Read another series of a study (the reader's pick)."""
+        study = self.studies[index]
+        self.selected[study.study_uid] = next(s for s in study.series if s.key == key)
+        if index == self.baseline_index:
+            self.base.show(study, self.volume(index))
+        if index == self.current_index:
+            self.cur.show(study, self.volume(index))
+        self._redraw()
+
+    # -- navigation ---------------------------------------------------------------
+    @property
+    def current(self) -> Study:
+        """The study being read."""
+        return self.studies[self.current_index]
+
+    @property
+    def is_baseline(self) -> bool:
+        """Whether the baseline is being read."""
+        return self.current_index == self.baseline_index
+
+    @property
+    def current_date(self) -> dt.date:
+        """Date of the time point being read."""
+        if self.is_baseline:
+            return self.session.reading.baseline.date
+        d = self.current.date
+        if d is None:
+            raise InvalidInputError("this study has no date: it cannot be a time point")
+        return d
+
+    def show_timepoint(self, which: int | str | dt.date) -> None:
+        """Read a study: by index, ISO date or date."""
+        index = self._index(which)
+        keep = self.viewer.dims.point if self.viewer.layers else None
+        self.current_index = index
+        self.cur.show(self.studies[index], self.volume(index))
+        self._apply_window()
+        self._layout()
+        self._redraw()
+        if keep is not None and index != self.baseline_index:
+            self.viewer.dims.point = keep
+        self.timepoint_changed.emit(index)
+
+    def _index(self, which: int | str | dt.date) -> int:
+        if isinstance(which, int):
+            return which
+        d = dt.date.fromisoformat(which) if isinstance(which, str) else which
+        for i, s in enumerate(self.studies):
+            if s.date == d:
+                return i
+        dates = ", ".join(str(s.date) for s in self.studies)
+        raise InvalidInputError(f"no study on {d}; studies: {dates}")
+
+    def set_side_by_side(self, on: bool) -> None:
+        """Baseline (left) and the current visit (right), linked in mm."""
+        self.side_by_side = on
+        self._layout()
+
+    def _layout(self) -> None:
+        both = self.side_by_side and not self.is_baseline
+        self.base.set_visible(both)
+        self.cur.set_visible(True)
+        grid = self.viewer.canvas.grid
+        grid.stride = -len(self.cur.layers)
+        grid.enabled = both
+        self.viewer.layers.selection.active = self.cur.draft
+
+    def set_view(self, name: str) -> None:
+        """Axial, coronal or sagittal."""
+        set_view(self.viewer, name)
+
+    def set_preset(self, name: str) -> None:
+        """Apply a window preset to every image (linked window)."""
+        self.window = PRESETS[name]
+        self._apply_window()
+
+    def _apply_window(self) -> None:
+        for layer in (self.base.image, self.cur.image):
+            layer.contrast_limits = limits(*self.window)
+
+    def _visible_images(self) -> list[Any]:
+        return [p.image for p in (self.base, self.cur) if p.image.visible]
+
+    def goto_lps(self, lps: npt.ArrayLike) -> None:
+        """Centre the view on a patient point and move to its slice."""
+        w = lps_to_world(lps)
+        step = list(self.viewer.dims.point)
+        step[0] = float(w[0])
+        self.viewer.dims.point = step
+        self.viewer.scene.camera.center = tuple(float(v) for v in w)
+
+    def goto_lesion(self, lesion_id: str) -> bool:
+        """Jump to where a lesion was last measured (current visit, else earlier)."""
+        pts = self.lesion_points(lesion_id, upto=self.current_date)
+        if not pts:
+            return False
+        self.goto_lps(np.mean(np.asarray(pts[:2], dtype=float), axis=0))
+        return True
+
+    def lesion_points(
+        self, lesion_id: str, *, upto: dt.date | None = None, before: bool = False
+    ) -> tuple[tuple[float, float, float], ...]:
+        """Endpoints (LPS) of the latest measurement of a lesion on/before a date."""
+        r = self.session.reading
+        found: tuple[tuple[float, float, float], ...] = ()
+        lesion = self.session.lesion(lesion_id)
+        if lesion is not None and lesion.baseline is not None:
+            found = lesion.baseline.endpoints_lps
+        for tp in r.followups:
+            if upto is not None and (tp.date > upto or (before and tp.date == upto)):
+                break
+            m = tp.targets.get(lesion_id)
+            if m is not None and m.endpoints_lps:
+                found = m.endpoints_lps
+            for n in tp.new_lesions:
+                if n.lesion_id == lesion_id and n.endpoints_lps:
+                    found = n.endpoints_lps
+        return found
+
+    # -- drawing ------------------------------------------------------------------
+    def draw_lines(self, world_lines: Sequence[npt.ArrayLike]) -> None:
+        """Put caliper lines (world (z, y, x) ends) in the current pane's draft."""
+        self.cur.draft.data = []
+        for ends in world_lines:
+            self.cur.draft.add_lines(np.asarray(ends, dtype=float).reshape(2, 3))
+        self._label_draft()
+
+    def draft_lines(self) -> list[_measure.Line]:
+        """The draft lines of the current pane, measured in mm (long axis first)."""
+        vol = self._vol()
+        lines = [
+            np.asarray(d, dtype=float)[:2]
+            for d, t in zip(self.cur.draft.data, self.cur.draft.shape_type, strict=True)
+            if t in ("line", "path")
+        ]
+        return [_measure.line(vol, ends) for ends in lines]
+
+    def _label_draft(self) -> None:
+        try:
+            lines = self.draft_lines()
+        except InvalidInputError:
+            return
+        labels = [f"{ln.length_mm:.1f} mm" for ln in lines]
+        n = len(self.cur.draft.data)
+        labels += [""] * (n - len(labels))
+        self.cur.draft.features = {"label": np.array(labels[:n], dtype=object)}
+
+    def auto_segment(self, seed_world: npt.ArrayLike, *, nodal: bool = False) -> None:
+        """Click-to-segment: outline the lesion, place its long and short axes."""
+        vol = self._vol()
+        res = _measure.auto_axes(vol, seed_world, nodal=nodal)
+        self.cur.outline.data = res.mask.astype(np.uint8)
+        self.draw_lines(
+            [
+                lps_to_world(res.long.endpoints_lps),
+                lps_to_world(res.short.endpoints_lps),
+            ]
+        )
+        self.goto_lps(np.mean(np.asarray(res.long.endpoints_lps), axis=0))
+
+    def _vol(self) -> Volume:
+        if self.cur.volume is None:
+            raise InvalidInputError("no image")
+        return self.cur.volume
+
+    def _draft_measurement(self, nodal: bool) -> Measurement:
+        lines = self.draft_lines()
+        if not lines:
+            raise InvalidInputError("draw a caliper line first")
+        long = lines[0]
+        short = lines[1] if len(lines) > 1 else None
+        if nodal and short is None:  # one line on a node is its short axis
+            return _measure.target_measurement(long, None, nodal=False)
+        return _measure.target_measurement(long, short, nodal=nodal)
+
+    # -- recording ----------------------------------------------------------------
+    def _ensure_followup(self) -> dt.date:
+        d = self.current_date
+        if not self.is_baseline and self.session.followup(d) is None:
+            self.session.add_followup(d, study_uids=(self.current.study_uid,))
+        return d
+
+    def record_target(self, site: str, *, nodal: bool = False) -> str:
+        """Baseline: add a target lesion measured by the draft lines."""
+        self._need_baseline()
+        m = self._draft_measurement(nodal)
+        thick = self._vol().metadata.get("slice_thickness")
+        from recist.model import mm
+
+        lid = self.session.add_target(
+            site,
+            m,
+            nodal=nodal,
+            slice_thickness_mm=None if thick is None else mm(thick),
+        )
+        self.cur.draft.data = []
+        return lid
+
+    def record_non_target(self, site: str, *, nodal: bool = False) -> str:
+        """Baseline: add a non-target lesion."""
+        self._need_baseline()
+        lid = self.session.add_non_target(site, nodal=nodal)
+        self.cur.draft.data = []
+        return lid
+
+    def _need_baseline(self) -> None:
+        if not self.is_baseline:
+            raise InvalidInputError(
+                "targets and non-targets are chosen at baseline: open the baseline study"
+            )
+
+    def _need_followup(self) -> dt.date:
+        if self.is_baseline:
+            raise InvalidInputError("open a follow-up study to record its values")
+        return self._ensure_followup()
+
+    def record_value(self, lesion_id: str) -> None:
+        """Follow-up: a target's value measured by the draft lines."""
+        lesion = self.session.lesion(lesion_id)
+        if lesion is None:
+            raise InvalidInputError(f"no baseline lesion {lesion_id}")
+        if self.is_baseline:
+            self.session.update_lesion(
+                lesion_id, baseline=self._draft_measurement(lesion.nodal)
+            )
+        else:
+            d = self._need_followup()
+            self.session.set_target_value(
+                d, lesion_id, self._draft_measurement(lesion.nodal)
+            )
+        self.cur.draft.data = []
+
+    def mark_target(self, lesion_id: str, kind: str) -> None:
+        """Follow-up: ``"too_small"`` (5 mm), ``"absent"`` (0 mm) or ``"not_evaluable"``."""
+        d = self._need_followup()
+        values = {
+            "too_small": Measurement.too_small,
+            "absent": lambda: Measurement.of_mm(0),
+            "not_evaluable": Measurement.not_evaluated,
+        }
+        self.session.set_target_value(d, lesion_id, values[kind]())
+
+    def set_non_target(self, lesion_id: str, state: NonTargetState | str) -> None:
+        """Follow-up: a non-target's state."""
+        d = self._need_followup()
+        self.session.set_non_target_state(d, lesion_id, NonTargetState(state))
+
+    def record_new_lesion(
+        self, site: str, *, equivocal: bool = False, nodal: bool = False
+    ) -> str:
+        """Follow-up: a new lesion, measured by the draft lines when there are some."""
+        d = self._need_followup()
+        lines = self.draft_lines()
+        kw: dict[str, Any] = {}
+        if lines:
+            m = self._draft_measurement(nodal)
+            kw = {
+                "diameter_mm": m.diameter_mm,
+                "image": m.image,
+                "endpoints_lps": m.endpoints_lps,
+                "measurable": True,
+            }
+        lid = self.session.add_new_lesion(
+            d, site, equivocal=equivocal, nodal=nodal, **kw
+        )
+        self.cur.draft.data = []
+        return lid
+
+    # -- redraw -------------------------------------------------------------------
+    def _redraw(self, *_: Any) -> None:
+        self._draw_marks(self.base, self.session.reading.baseline.date)
+        self._draw_marks(self.cur, self.current_date if self.cur.study else None)
+        self._draw_carry()
+
+    def _draw_marks(self, pane: Pane, date: dt.date | None) -> None:
+        r = self.session.reading
+        lines: list[npt.NDArray[np.float64]] = []
+        labels: list[str] = []
+        colours: list[str] = []
+
+        def add(
+            lid: str, points: tuple[tuple[float, float, float], ...], value: Any, c: str
+        ) -> None:
+            for j, seg in enumerate(_measure.world_lines(points)):
+                lines.append(seg)
+                labels.append(f"{lid} {value} mm" if j == 0 else "")
+                colours.append(c)
+
+        if date == r.baseline.date:
+            for t in r.baseline.targets:
+                if t.baseline is not None:
+                    add(
+                        t.lesion_id,
+                        t.baseline.endpoints_lps,
+                        t.diameter_mm,
+                        _COLOURS["T"],
+                    )
+        else:
+            tp = self.session.followup(date) if date else None
+            if tp is not None:
+                for lid, m in tp.targets.items():
+                    add(lid, m.endpoints_lps, m.value_mm, _COLOURS["T"])
+                for n in tp.new_lesions:
+                    add(n.lesion_id, n.endpoints_lps, n.diameter_mm, _COLOURS["NE"])
+        pane.marks.data = []
+        if lines:
+            pane.marks.add_lines(lines, edge_color=colours)
+        pane.marks.features = {"label": np.array(labels, dtype=object)}
+
+    def _draw_carry(self) -> None:
+        pane = self.cur
+        if self.is_baseline:
+            pane.carry.data = np.empty((0, 3))
+            return
+        r = self.session.reading
+        ids = [t.lesion_id for t in r.baseline.targets]
+        ids += [
+            n.lesion_id
+            for tp in r.followups
+            if tp.date < self.current_date
+            for n in tp.new_lesions
+        ]
+        pts, labels = [], []
+        for lid in dict.fromkeys(ids):
+            p = self.lesion_points(lid, upto=self.current_date, before=True)
+            if p:
+                pts.append(
+                    lps_to_world(np.mean(np.asarray(p[:2], dtype=float), axis=0))
+                )
+                labels.append(lid)
+        world = np.asarray(pts, dtype=float).reshape(-1, 3)
+        if pane.volume is not None and len(world):
+            world = snap_to_slice(pane.volume.geometry, world)
+        pane.carry.data = world
+        pane.carry.features = {"label": np.array(labels, dtype=object)}
+
+    def _on_move(self, viewer: Any, event: Any) -> None:
+        vol = self.cur.volume
+        if vol is None:
+            return
+        world = np.asarray(viewer.cursor.position, dtype=float)[-3:]
+        date = self.current_date.isoformat()
+        base = " (baseline)" if self.is_baseline else ""
+        self.overlay.text = status_text(vol, world, f"{date}{base}")
+
+    def status(self, world: npt.ArrayLike) -> str:
+        """The status line for a world point on the current visit."""
+        return status_text(self._vol(), world, self.current_date.isoformat())
+
+    def slice_z_mm(self, pane: Pane) -> float | None:
+        """LPS z (mm) of the slice a pane shows at the current slice position."""
+        if pane.volume is None:
+            return None
+        g = pane.volume.geometry
+        k = int(np.rint(world_to_index(g, self.viewer.dims.point[-3:])[0]))
+        if not 0 <= k < g.size[2]:
+            return None
+        return float(g.zyx_to_lps([k, 0, 0])[2])
