@@ -274,3 +274,20 @@ def test_near_duplicate_slice_does_not_blow_up_the_grid(tmp_path):
     vol = read_volume(tmp_path)
     assert vol.spacing[2] == pytest.approx(2.5 / 8)
     assert vol.size[2] == round(47.5 / (2.5 / 8)) + 1  # 153 slices over 47.5 mm
+
+
+def test_deflated_explicit_vr_little_endian(tmp_path):
+    from pydicom.uid import DeflatedExplicitVRLittleEndian
+
+    _, stack, paths = write_series(tmp_path / "raw", Z4, rows=16, cols=16)
+    (tmp_path / "defl").mkdir()
+    for p in paths:
+        ds = pydicom.dcmread(p)
+        ds.file_meta.TransferSyntaxUID = DeflatedExplicitVRLittleEndian
+        ds.save_as(tmp_path / "defl" / p.name, enforce_file_format=True)
+    assert (
+        pydicom.dcmread(tmp_path / "defl" / paths[0].name).file_meta.TransferSyntaxUID
+        == DeflatedExplicitVRLittleEndian
+    )
+    vol = read_volume(tmp_path / "defl")
+    np.testing.assert_array_equal(vol.array, stack.astype(np.int16) - 1024)
