@@ -28,8 +28,12 @@ def add_subparser(subparsers: Any) -> None:
     p.add_argument("--images", type=Path, metavar="DIR", help="folder with the DICOM")
     p.add_argument("--pdf", type=Path, metavar="OUT.pdf")
     p.add_argument("--html", type=Path, metavar="OUT.html")
-    p.add_argument("--confirmation", action=argparse.BooleanOptionalAction, default=None,
-                   help="override the reading's confirmation option")
+    p.add_argument(
+        "--confirmation",
+        action=argparse.BooleanOptionalAction,
+        default=None,
+        help="override the reading's confirmation option",
+    )
     p.set_defaults(func=run)
 
 
@@ -41,7 +45,7 @@ def run(args: argparse.Namespace) -> int:
     from recist.report.subject import render_html, render_pdf, subject_pages
 
     if args.pdf is None and args.html is None:
-        print("recist report: give --pdf and/or --html", file=sys.stderr)  # noqa: T201
+        print("recist report: give --pdf and/or --html", file=sys.stderr)
         return 2
     reading = load_reading(args.reading)
     result = assess(reading, confirmation=args.confirmation)
@@ -49,16 +53,16 @@ def run(args: argparse.Namespace) -> int:
     missing: list[str] = []
     if args.images is not None:
         if not args.images.exists():
-            print(f"recist report: no such folder: {args.images}", file=sys.stderr)  # noqa: T201
+            print(f"recist report: no such folder: {args.images}", file=sys.stderr)
             return 2
         images, missing = key_images(reading, args.images)
     if args.pdf is not None:
         pages = subject_pages(result, images, missing=missing)
         render_pdf(pages, args.pdf, title=f"RECIST report {reading.subject_id or ''}")
-        print(f"wrote {args.pdf} ({len(pages)} pages)")  # noqa: T201
+        print(f"wrote {args.pdf} ({len(pages)} pages)")
     if args.html is not None:
         render_html(result, images, args.html)
-        print(f"wrote {args.html}")  # noqa: T201
+        print(f"wrote {args.html}")
     for m in missing:
-        print(f"no key image: {m}", file=sys.stderr)  # noqa: T201
+        print(f"no key image: {m}", file=sys.stderr)
     return 0

@@ -25,21 +25,40 @@ def add_subparser(subparsers: Any) -> None:
         description=__doc__,
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
-    p.add_argument("input", nargs="?", type=Path, metavar="INPUT",
-                   help="folder of readings/cases, or of SDTM domain files")
+    p.add_argument(
+        "input",
+        nargs="?",
+        type=Path,
+        metavar="INPUT",
+        help="folder of readings/cases, or of SDTM domain files",
+    )
     p.add_argument("--out", type=Path, required=True, metavar="DIR")
-    p.add_argument("--confirmation", action=argparse.BooleanOptionalAction,
-                   default=True, help="primary BOR needs confirmation (default yes)")
-    p.add_argument("--sd-min-days", type=int, default=None, metavar="N",
-                   help="least days from baseline for SD to count (default 42)")
+    p.add_argument(
+        "--confirmation",
+        action=argparse.BooleanOptionalAction,
+        default=True,
+        help="primary BOR needs confirmation (default yes)",
+    )
+    p.add_argument(
+        "--sd-min-days",
+        type=int,
+        default=None,
+        metavar="N",
+        help="least days from baseline for SD to count (default 42)",
+    )
     for dom in ("tu", "tr", "rs", "dm"):
-        p.add_argument(f"--{dom}", type=Path, metavar="FILE",
-                       help=f"the SDTM {dom.upper()} file")
-    p.add_argument("--evaluator", metavar="TEXT",
-                   help="SDTM: use readings whose evaluator contains TEXT")
+        p.add_argument(
+            f"--{dom}", type=Path, metavar="FILE", help=f"the SDTM {dom.upper()} file"
+        )
+    p.add_argument(
+        "--evaluator",
+        metavar="TEXT",
+        help="SDTM: use readings whose evaluator contains TEXT",
+    )
     p.add_argument("--adrs", type=Path, metavar="FILE", help="ADaM ADRS to compare BOR")
-    p.add_argument("--adtr", type=Path, metavar="FILE",
-                   help="ADaM ADTR to compare best % change")
+    p.add_argument(
+        "--adtr", type=Path, metavar="FILE", help="ADaM ADTR to compare best % change"
+    )
     p.set_defaults(func=run)
 
 
@@ -53,24 +72,30 @@ def run(args: argparse.Namespace) -> int:
     )
 
     if args.sd_min_days is not None and args.sd_min_days < 0:
-        print("recist summary: --sd-min-days must be >= 0", file=sys.stderr)  # noqa: T201
+        print("recist summary: --sd-min-days must be >= 0", file=sys.stderr)
         return 2
     if args.input is None and not (args.tu or args.tr):
-        print("recist summary: give INPUT or --tu/--tr", file=sys.stderr)  # noqa: T201
+        print("recist summary: give INPUT or --tu/--tr", file=sys.stderr)
         return 2
     try:
         subjects, notes = load_subjects(
-            args.input, tu=args.tu, tr=args.tr, rs=args.rs,
-            confirmation=args.confirmation, sd_min_days=args.sd_min_days,
+            args.input,
+            tu=args.tu,
+            tr=args.tr,
+            rs=args.rs,
+            confirmation=args.confirmation,
+            sd_min_days=args.sd_min_days,
             evaluator=args.evaluator,
         )
     except FileNotFoundError as exc:
-        print(f"recist summary: no such input: {exc}", file=sys.stderr)  # noqa: T201
+        print(f"recist summary: no such input: {exc}", file=sys.stderr)
         return 2
     if args.dm is not None:
-        notes.append(f"DM {args.dm.name} given; not used (PFS starts at the baseline scan)")
+        notes.append(
+            f"DM {args.dm.name} given; not used (PFS starts at the baseline scan)"
+        )
     if not subjects:
-        print("recist summary: no subjects found", file=sys.stderr)  # noqa: T201
+        print("recist summary: no subjects found", file=sys.stderr)
         return 2
     summary = summarize(subjects, confirmation=args.confirmation, notes=notes)
     comparison = None
@@ -88,5 +113,5 @@ def run(args: argparse.Namespace) -> int:
         lines += comparison.lines()
     lines += notes
     lines.append(f"wrote {len(written)} files to {args.out}")
-    print("\n".join(lines))  # noqa: T201
+    print("\n".join(lines))
     return 0

@@ -70,15 +70,21 @@ def target_measurements(
 
 
 def _crop(
-    array: npt.NDArray[Any], points: npt.NDArray[np.float64], spacing: tuple[float, float]
+    array: npt.NDArray[Any],
+    points: npt.NDArray[np.float64],
+    spacing: tuple[float, float],
 ) -> tuple[npt.NDArray[Any], tuple[float, float]]:
     """Square crop around the points: 2.5x their extent, at least MIN_FOV_MM."""
     centre = points.mean(axis=0)
-    extent_mm = float(np.ptp(points * np.asarray(spacing), axis=0).max()) if len(points) else 0.0
+    extent_mm = (
+        float(np.ptp(points * np.asarray(spacing), axis=0).max())
+        if len(points)
+        else 0.0
+    )
     half_mm = max(MIN_FOV_MM, 2.5 * extent_mm) / 2
     half = int(np.ceil(half_mm / min(spacing)))
-    c0 = int(round(centre[0])) - half
-    r0 = int(round(centre[1])) - half
+    c0 = round(centre[0]) - half
+    r0 = round(centre[1]) - half
     rows, cols = array.shape
     c0 = min(max(c0, 0), max(cols - 2 * half, 0))
     r0 = min(max(r0, 0), max(rows - 2 * half, 0))
@@ -118,7 +124,11 @@ def key_images(
         if m.image is None or not m.endpoints_lps:
             missing.append(f"{where}: no image reference or calliper in the reading")
             continue
-        uid = m.image.series_uid if m.image.series_uid in series else by_sop.get(m.image.sop_uid)
+        uid = (
+            m.image.series_uid
+            if m.image.series_uid in series
+            else by_sop.get(m.image.sop_uid)
+        )
         if uid is None:
             missing.append(f"{where}: SOP {m.image.sop_uid} not found in {images}")
             continue

@@ -101,7 +101,9 @@ def waterfall(summary: EfficacySummary, *, confirmed: bool = True) -> Figure:
         ax.axhline(-30, color="#0072B2", ls="--", lw=0.8)
         ax.axhline(0, color="black", lw=0.6)
         ax.set_xticks([])
-        ax.set_xlabel(f"subjects with a post-baseline sum (n = {len(rows)} of {summary.n})")
+        ax.set_xlabel(
+            f"subjects with a post-baseline sum (n = {len(rows)} of {summary.n})"
+        )
         ax.set_ylabel("best change in sum of diameters from baseline (%)")
         flavour = "confirmed" if confirmed else "unconfirmed"
         ax.set_title(f"Waterfall: best % change, coloured by {flavour} BOR")
@@ -123,8 +125,15 @@ def spider(summary: EfficacySummary, *, confirmed: bool = True) -> Figure:
             pcts = [0.0] + [p for _, p in s.pct_by_date]
             bor = s.bor(confirmed=confirmed).value
             used.append(bor)
-            ax.plot(weeks, pcts, color=BOR_COLOURS.get(bor, "#999999"), lw=0.9,
-                    marker="o", ms=2.5, alpha=0.85)
+            ax.plot(
+                weeks,
+                pcts,
+                color=BOR_COLOURS.get(bor, "#999999"),
+                lw=0.9,
+                marker="o",
+                ms=2.5,
+                alpha=0.85,
+            )
         ax.axhline(20, color="#D55E00", ls="--", lw=0.8)
         ax.axhline(-30, color="#0072B2", ls="--", lw=0.8)
         ax.axhline(0, color="black", lw=0.6)
@@ -138,14 +147,20 @@ def spider(summary: EfficacySummary, *, confirmed: bool = True) -> Figure:
 _MARKERS = {"CR": "*", "PR": "^", "PD": "X", "NE": "."}
 
 
-def swimmer(summary: EfficacySummary, *, confirmed: bool = True, limit: int = 60) -> Figure:
+def swimmer(
+    summary: EfficacySummary, *, confirmed: bool = True, limit: int = 60
+) -> Figure:
     """Time on assessment per subject (bars by BOR) with response markers.
 
     Shows the ``limit`` subjects with the longest follow-up (said in the title).
     """
     with _style():
         subs = [s for s in summary.subjects if s.baseline_date and s.responses]
-        subs.sort(key=lambda s: ((s.last_date or dt.date.min) - (s.baseline_date or dt.date.min)).days)
+        subs.sort(
+            key=lambda s: (
+                ((s.last_date or dt.date.min) - (s.baseline_date or dt.date.min)).days
+            )
+        )
         shown = subs[-limit:]
         fig = _figure(8, max(3.0, 0.16 * len(shown) + 1.4))
         ax = fig.add_subplot()
@@ -158,28 +173,48 @@ def swimmer(summary: EfficacySummary, *, confirmed: bool = True, limit: int = 60
             for d, r in s.responses:
                 m = _MARKERS.get(r.value)
                 if m:
-                    ax.plot((d - base).days / 7, y, marker=m, color="black",
-                            ms=5 if m != "." else 3, ls="none")
+                    ax.plot(
+                        (d - base).days / 7,
+                        y,
+                        marker=m,
+                        color="black",
+                        ms=5 if m != "." else 3,
+                        ls="none",
+                    )
         ax.set_yticks(range(len(shown)), [s.subject_id for s in shown], fontsize=6)
         ax.set_xlabel("weeks since baseline scan")
-        more = f" (longest {len(shown)} of {len(subs)})" if len(subs) > len(shown) else ""
+        more = (
+            f" (longest {len(shown)} of {len(subs)})" if len(subs) > len(shown) else ""
+        )
         ax.set_title(f"Swimmer plot: time on assessment{more}")
         from matplotlib.lines import Line2D
 
-        handles = [Line2D([], [], marker=m, color="black", ls="none", label=k)
-                   for k, m in _MARKERS.items()]
-        leg = ax.legend(handles=handles, title="visit", frameon=False, loc="lower right")
+        handles = [
+            Line2D([], [], marker=m, color="black", ls="none", label=k)
+            for k, m in _MARKERS.items()
+        ]
+        leg = ax.legend(
+            handles=handles, title="visit", frameon=False, loc="lower right"
+        )
         ax.add_artist(leg)
-        used = sorted({s.bor(confirmed=confirmed).value for s in shown},
-                      key=list(BOR_COLOURS).index)
+        used = sorted(
+            {s.bor(confirmed=confirmed).value for s in shown},
+            key=list(BOR_COLOURS).index,
+        )
         from matplotlib.patches import Patch
 
-        ax.legend(handles=[Patch(color=BOR_COLOURS[c], label=c) for c in used],
-                  title="BOR", frameon=False, loc="center right")
+        ax.legend(
+            handles=[Patch(color=BOR_COLOURS[c], label=c) for c in used],
+            title="BOR",
+            frameon=False,
+            loc="center right",
+        )
     return fig
 
 
-def kaplan_meier(events: Sequence[TimeToEvent], *, title: str, xlabel: str = "months") -> Figure:
+def kaplan_meier(
+    events: Sequence[TimeToEvent], *, title: str, xlabel: str = "months"
+) -> Figure:
     """Kaplan-Meier curve (lifelines) with 95% CI, censor marks and numbers at risk."""
     with _style():
         fig = _figure(8, 4.8)
@@ -187,7 +222,14 @@ def kaplan_meier(events: Sequence[TimeToEvent], *, title: str, xlabel: str = "mo
         ax = fig.add_subplot(gs[0])
         tab = fig.add_subplot(gs[1], sharex=ax)
         if not events:
-            ax.text(0.5, 0.5, "no subjects", ha="center", va="center", transform=ax.transAxes)
+            ax.text(
+                0.5,
+                0.5,
+                "no subjects",
+                ha="center",
+                va="center",
+                transform=ax.transAxes,
+            )
             ax.set_title(title)
             tab.set_axis_off()
             return fig
@@ -199,8 +241,15 @@ def kaplan_meier(events: Sequence[TimeToEvent], *, title: str, xlabel: str = "mo
         sf = kmf.survival_function_.iloc[:, 0]
         ci = kmf.confidence_interval_
         ax.step(sf.index, sf.values, where="post", color="#0072B2", lw=1.5)
-        ax.fill_between(ci.index, ci.iloc[:, 0], ci.iloc[:, 1], step="post",
-                        color="#0072B2", alpha=0.15, lw=0)
+        ax.fill_between(
+            ci.index,
+            ci.iloc[:, 0],
+            ci.iloc[:, 1],
+            step="post",
+            color="#0072B2",
+            alpha=0.15,
+            lw=0,
+        )
         cens = [t for t, o in zip(months, observed, strict=True) if not o]
         ax.plot(cens, [float(kmf.predict(t)) for t in cens], "|", color="#0072B2", ms=7)
         med = kmf.median_survival_time_
@@ -216,7 +265,9 @@ def kaplan_meier(events: Sequence[TimeToEvent], *, title: str, xlabel: str = "mo
         ax.set_xlim(0, ticks[-1])
         at_risk = numbers_at_risk(months, ticks)
         tab.set_axis_off()
-        tab.text(-0.04, 0.5, "at risk", ha="right", va="center", transform=tab.transAxes)
+        tab.text(
+            -0.04, 0.5, "at risk", ha="right", va="center", transform=tab.transAxes
+        )
         for t, k in zip(ticks, at_risk, strict=True):
             tab.text(t, 0.5, str(k), ha="center", va="center")
         ax.set_xlabel(xlabel)
@@ -240,26 +291,52 @@ def sum_of_diameters(assessment: Assessment, *, ax: Axes | None = None) -> Figur
         if base is None:
             ax.text(0.5, 0.5, "no target lesions", ha="center", transform=ax.transAxes)
             return fig
-        dates = [bdate] + [tp.date for tp in assessment.timepoints if tp.sum_mm is not None]
-        sums = [float(base)] + [float(tp.sum_mm) for tp in assessment.timepoints
-                                if tp.sum_mm is not None]
+        dates = [bdate] + [
+            tp.date for tp in assessment.timepoints if tp.sum_mm is not None
+        ]
+        sums = [float(base)] + [
+            float(tp.sum_mm) for tp in assessment.timepoints if tp.sum_mm is not None
+        ]
         weeks = [(d - bdate).days / 7 for d in dates]
         ax.plot(weeks, sums, color="black", marker="o", lw=1.5, zorder=3)
-        for w, s, tp in zip(weeks[1:], sums[1:], [t for t in assessment.timepoints
-                                                  if t.sum_mm is not None], strict=True):
-            ax.annotate(tp.overall.value.value, (w, s), textcoords="offset points",
-                        xytext=(0, 7), ha="center", fontsize=8,
-                        color=BOR_COLOURS.get(tp.overall.value.value, "black"))
+        for w, s, tp in zip(
+            weeks[1:],
+            sums[1:],
+            [t for t in assessment.timepoints if t.sum_mm is not None],
+            strict=True,
+        ):
+            ax.annotate(
+                tp.overall.value.value,
+                (w, s),
+                textcoords="offset points",
+                xytext=(0, 7),
+                ha="center",
+                fontsize=8,
+                color=BOR_COLOURS.get(tp.overall.value.value, "black"),
+            )
         b = float(base)
         nadir = min(sums)
         ax.axhline(b, color="#555555", ls="-", lw=0.8, label=f"baseline {b:g} mm")
-        ax.axhline(0.7 * b, color="#0072B2", ls="--", lw=0.8,
-                   label=f"-30% of baseline ({0.7 * b:.1f} mm)")
+        ax.axhline(
+            0.7 * b,
+            color="#0072B2",
+            ls="--",
+            lw=0.8,
+            label=f"-30% of baseline ({0.7 * b:.1f} mm)",
+        )
         ax.axhline(nadir, color="#009E73", ls=":", lw=0.8, label=f"nadir {nadir:g} mm")
-        ax.axhline(1.2 * nadir, color="#D55E00", ls="--", lw=0.8,
-                   label=f"+20% over nadir ({1.2 * nadir:.1f} mm)")
-        ax.set_xticks(weeks, [f"{d:%d %b %Y}\nwk {w:.0f}" for d, w in zip(dates, weeks, strict=True)],
-                      fontsize=7)
+        ax.axhline(
+            1.2 * nadir,
+            color="#D55E00",
+            ls="--",
+            lw=0.8,
+            label=f"+20% over nadir ({1.2 * nadir:.1f} mm)",
+        )
+        ax.set_xticks(
+            weeks,
+            [f"{d:%d %b %Y}\nwk {w:.0f}" for d, w in zip(dates, weeks, strict=True)],
+            fontsize=7,
+        )
         ax.set_ylabel("sum of diameters (mm)")
         ax.set_ylim(0, max(max(sums), 1.2 * nadir, b) * 1.18)
         ax.legend(frameon=False, fontsize=7, loc="lower left")

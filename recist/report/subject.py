@@ -69,14 +69,31 @@ def lesion_table(a: Assessment) -> tuple[list[str], list[list[str]]]:
             m = tp.targets.get(t.lesion_id)
             cells.append("NE" if m is None or m.value_mm is None else _mm(m.value_mm))
         rows.append(cells)
-    rows.append(["Sum (mm)", "", _mm(a.baseline_sum_mm), *(_mm(p.sum_mm) for p in a.timepoints)])
-    rows.append(["% from baseline", "", "", *(fmt_pct(p.pct_from_baseline) for p in a.timepoints)])
-    rows.append(["% from nadir", "", "", *(fmt_pct(p.pct_from_nadir) for p in a.timepoints)])
+    rows.append(
+        ["Sum (mm)", "", _mm(a.baseline_sum_mm), *(_mm(p.sum_mm) for p in a.timepoints)]
+    )
+    rows.append(
+        [
+            "% from baseline",
+            "",
+            "",
+            *(fmt_pct(p.pct_from_baseline) for p in a.timepoints),
+        ]
+    )
+    rows.append(
+        ["% from nadir", "", "", *(fmt_pct(p.pct_from_nadir) for p in a.timepoints)]
+    )
     rows.append(["Nadir (mm)", "", "", *(_mm(p.nadir_mm) for p in a.timepoints)])
     for n in b.non_targets:
         states = [tp.non_targets.get(n.lesion_id) for tp in reading.followups]
-        rows.append([n.lesion_id, n.site, "PRESENT",
-                     *(("NOT EVALUATED" if s is None else s.value) for s in states)])
+        rows.append(
+            [
+                n.lesion_id,
+                n.site,
+                "PRESENT",
+                *(("NOT EVALUATED" if s is None else s.value) for s in states),
+            ]
+        )
     news = []
     for tp in reading.followups:
         listed = [
@@ -86,10 +103,20 @@ def lesion_table(a: Assessment) -> tuple[list[str], list[list[str]]]:
         ]
         news.append(", ".join(listed) or "none")
     rows.append(["New lesions", "", "", *news])
-    for label, attr in (("Target", "target"), ("Non-target", "non_target"),
-                        ("New lesion", "new_lesions"), ("Overall", "overall")):
-        rows.append([f"{label} response", "", "",
-                     *(getattr(p, attr).value.value for p in a.timepoints)])
+    for label, attr in (
+        ("Target", "target"),
+        ("Non-target", "non_target"),
+        ("New lesion", "new_lesions"),
+        ("Overall", "overall"),
+    ):
+        rows.append(
+            [
+                f"{label} response",
+                "",
+                "",
+                *(getattr(p, attr).value.value for p in a.timepoints),
+            ]
+        )
     return head, rows
 
 
@@ -112,24 +139,43 @@ def _header_lines(a: Assessment) -> list[tuple[str, str]]:
         ("Criteria", a.criteria.value),
         ("Baseline", str(r.baseline.date)),
         ("Time points", ", ".join(str(tp.date) for tp in r.followups) or "none"),
-        ("Options", f"confirmation {'on' if a.confirmation else 'off'}, "
-                    f"≥{r.options.confirmation_min_days} d; SD ≥{r.options.sd_min_days} d"),
+        (
+            "Options",
+            f"confirmation {'on' if a.confirmation else 'off'}, "
+            f"≥{r.options.confirmation_min_days} d; SD ≥{r.options.sd_min_days} d",
+        ),
     ]
 
 
 def _footer(fig: Figure, page: int, pages: int, stamp: str, subject: str) -> None:
-    fig.text(_MARGIN, 0.025, f"recist central review · subject {subject} · generated {stamp}",
-             fontsize=7, color="#555555")
-    fig.text(1 - _MARGIN, 0.025, f"Page {page} of {pages}", fontsize=7,
-             color="#555555", ha="right")
+    fig.text(
+        _MARGIN,
+        0.025,
+        f"recist central review · subject {subject} · generated {stamp}",
+        fontsize=7,
+        color="#555555",
+    )
+    fig.text(
+        1 - _MARGIN,
+        0.025,
+        f"Page {page} of {pages}",
+        fontsize=7,
+        color="#555555",
+        ha="right",
+    )
     fig.add_artist(_rule(fig, 0.04))
 
 
 def _rule(fig: Figure, y: float) -> Any:
     from matplotlib.lines import Line2D
 
-    return Line2D([_MARGIN, 1 - _MARGIN], [y, y], transform=fig.transFigure,
-                  color="#999999", lw=0.5)
+    return Line2D(
+        [_MARGIN, 1 - _MARGIN],
+        [y, y],
+        transform=fig.transFigure,
+        color="#999999",
+        lw=0.5,
+    )
 
 
 def _title(fig: Figure, text: str) -> None:
@@ -137,14 +183,26 @@ def _title(fig: Figure, text: str) -> None:
     fig.add_artist(_rule(fig, 0.945))
 
 
-def _table(ax: Axes, head: list[str], rows: list[list[str]], *, fontsize: float = 7) -> None:
+def _table(
+    ax: Axes, head: list[str], rows: list[list[str]], *, fontsize: float = 7
+) -> None:
     ax.set_axis_off()
     colours = []
     for row in rows:
-        shade = "#f2f2f2" if row[0].endswith("response") or row[0].startswith(("Sum", "%")) else "white"
+        shade = (
+            "#f2f2f2"
+            if row[0].endswith("response") or row[0].startswith(("Sum", "%"))
+            else "white"
+        )
         colours.append([shade] * len(row))
-    tab = ax.table(cellText=rows, colLabels=head, loc="upper center", cellLoc="center",
-                   cellColours=colours, colLoc="center")
+    tab = ax.table(
+        cellText=rows,
+        colLabels=head,
+        loc="upper center",
+        cellLoc="center",
+        cellColours=colours,
+        colLoc="center",
+    )
     tab.auto_set_font_size(False)
     tab.set_fontsize(fontsize)
     tab.scale(1, 1.35)
@@ -168,7 +226,9 @@ def _page1(a: Assessment) -> Figure:
     y = 0.925
     for k, v in _header_lines(a):
         fig.text(_MARGIN, y, k, fontsize=9, weight="bold")
-        fig.text(_MARGIN + 0.14, y, "\n".join(textwrap.wrap(v, 95)), fontsize=9, va="top")
+        fig.text(
+            _MARGIN + 0.14, y, "\n".join(textwrap.wrap(v, 95)), fontsize=9, va="top"
+        )
         y -= 0.018 * (1 + len(v) // 95)
     head, rows = lesion_table(a)
     ax = fig.add_axes((_MARGIN, 0.22, 1 - 2 * _MARGIN, y - 0.24))
@@ -176,12 +236,25 @@ def _page1(a: Assessment) -> Figure:
     yb = 0.19
     for line in _bor_lines(a):
         wrapped = textwrap.wrap(line, 110)
-        fig.text(_MARGIN, yb, "\n".join(wrapped), fontsize=8,
-                 weight="bold" if line.startswith("Best") else "normal", va="top")
+        fig.text(
+            _MARGIN,
+            yb,
+            "\n".join(wrapped),
+            fontsize=8,
+            weight="bold" if line.startswith("Best") else "normal",
+            va="top",
+        )
         yb -= 0.016 * len(wrapped) + 0.004
     if a.warnings:
-        fig.text(_MARGIN, yb - 0.005, "Notes: " + "; ".join(a.warnings), fontsize=7,
-                 color="#8a4b00", va="top", wrap=True)
+        fig.text(
+            _MARGIN,
+            yb - 0.005,
+            "Notes: " + "; ".join(a.warnings),
+            fontsize=7,
+            color="#8a4b00",
+            va="top",
+            wrap=True,
+        )
     return fig
 
 
@@ -194,11 +267,21 @@ def _page2(a: Assessment) -> Figure:
     _title(fig, "Responses with the engine's reasons")
     y = 0.925
     for tp in a.timepoints:
-        fig.text(_MARGIN, y, f"{tp.date}: overall {tp.overall.value.value}", fontsize=9,
-                 weight="bold", va="top")
+        fig.text(
+            _MARGIN,
+            y,
+            f"{tp.date}: overall {tp.overall.value.value}",
+            fontsize=9,
+            weight="bold",
+            va="top",
+        )
         y -= 0.017
-        for label, attr in (("Target", "target"), ("Non-target", "non_target"),
-                            ("New lesions", "new_lesions"), ("Overall", "overall")):
+        for label, attr in (
+            ("Target", "target"),
+            ("Non-target", "non_target"),
+            ("New lesions", "new_lesions"),
+            ("Overall", "overall"),
+        ):
             x = getattr(tp, attr)
             text = f"{label}: {x.value.value} — {x.reason} [{x.rule}]"
             wrapped = textwrap.wrap(text, 115, subsequent_indent="    ")
@@ -213,8 +296,14 @@ def _page2(a: Assessment) -> Figure:
 
 def _draw_key_image(ax: Axes, k: KeyImage) -> None:
     c, w = k.window
-    ax.imshow(k.pixels, cmap="gray", vmin=c - w / 2, vmax=c + w / 2,
-              interpolation="nearest", aspect=k.spacing_mm[1] / k.spacing_mm[0])
+    ax.imshow(
+        k.pixels,
+        cmap="gray",
+        vmin=c - w / 2,
+        vmax=c + w / 2,
+        interpolation="nearest",
+        aspect=k.spacing_mm[1] / k.spacing_mm[0],
+    )
     pts = k.endpoints_px
     for i in range(0, len(pts) - 1, 2):
         (x0, y0), (x1, y1) = pts[i], pts[i + 1]
@@ -225,19 +314,28 @@ def _draw_key_image(ax: Axes, k: KeyImage) -> None:
     length = "—" if k.value_mm is None else f"{k.value_mm} mm"
     ax.set_title(f"{k.lesion_id} · {k.date} · {length}", fontsize=7)
     fov = k.pixels.shape[1] * k.spacing_mm[0]
-    ax.text(0.02, 0.02, f"W {w:g} / L {c:g} · FOV {fov:.0f} mm", color="white",
-            fontsize=5.5, transform=ax.transAxes)
+    ax.text(
+        0.02,
+        0.02,
+        f"W {w:g} / L {c:g} · FOV {fov:.0f} mm",
+        color="white",
+        fontsize=5.5,
+        transform=ax.transAxes,
+    )
 
 
-def _image_pages(a: Assessment, images: dict[tuple[str, dt.date], KeyImage],
-                 missing: list[str]) -> list[Figure]:
+def _image_pages(
+    a: Assessment, images: dict[tuple[str, dt.date], KeyImage], missing: list[str]
+) -> list[Figure]:
     from matplotlib.figure import Figure
 
     dates = [a.reading.baseline.date, *(tp.date for tp in a.reading.followups)]
     lesions = [t.lesion_id for t in a.reading.baseline.targets]
     pages: list[Figure] = []
     col_chunks = [dates[i : i + _IMAGE_COLS] for i in range(0, len(dates), _IMAGE_COLS)]
-    row_chunks = [lesions[i : i + _IMAGE_ROWS] for i in range(0, len(lesions), _IMAGE_ROWS)]
+    row_chunks = [
+        lesions[i : i + _IMAGE_ROWS] for i in range(0, len(lesions), _IMAGE_ROWS)
+    ]
     for cols in col_chunks:
         for rows in row_chunks:
             fig = Figure(figsize=A4)
@@ -246,24 +344,48 @@ def _image_pages(a: Assessment, images: dict[tuple[str, dt.date], KeyImage],
             cell_h = 0.85 / _IMAGE_ROWS
             for r, lid in enumerate(rows):
                 for c, date in enumerate(cols):
-                    ax = fig.add_axes((_MARGIN + c * cell_w + 0.005,
-                                       0.925 - (r + 1) * cell_h + 0.02,
-                                       cell_w - 0.01, cell_h - 0.035))
+                    ax = fig.add_axes(
+                        (
+                            _MARGIN + c * cell_w + 0.005,
+                            0.925 - (r + 1) * cell_h + 0.02,
+                            cell_w - 0.01,
+                            cell_h - 0.035,
+                        )
+                    )
                     k = images.get((lid, date))
                     if k is None:
                         ax.set_axis_off()
-                        ax.text(0.5, 0.5, f"{lid} · {date}\nno key image", ha="center",
-                                va="center", fontsize=7, transform=ax.transAxes)
+                        ax.text(
+                            0.5,
+                            0.5,
+                            f"{lid} · {date}\nno key image",
+                            ha="center",
+                            va="center",
+                            fontsize=7,
+                            transform=ax.transAxes,
+                        )
                     else:
                         _draw_key_image(ax, k)
-            fig.text(_MARGIN, 0.055, "Yellow: long axis (short axis in blue for nodes; "
-                     "a node's RECIST value is its short axis). Window from the DICOM "
-                     "header.", fontsize=6.5, color="#444444")
+            fig.text(
+                _MARGIN,
+                0.055,
+                "Yellow: long axis (short axis in blue for nodes; "
+                "a node's RECIST value is its short axis). Window from the DICOM "
+                "header.",
+                fontsize=6.5,
+                color="#444444",
+            )
             pages.append(fig)
     if missing:
         fig = pages[-1] if pages else Figure(figsize=A4)
-        fig.text(_MARGIN, 0.07, "Missing: " + "; ".join(missing[:6]), fontsize=6,
-                 color="#8a4b00", wrap=True)
+        fig.text(
+            _MARGIN,
+            0.07,
+            "Missing: " + "; ".join(missing[:6]),
+            fontsize=6,
+            color="#8a4b00",
+            wrap=True,
+        )
         if not pages:
             pages.append(fig)
     return pages
@@ -293,7 +415,9 @@ def subject_pages(
     return pages
 
 
-def render_pdf(pages: list[Figure], path: str | Path, *, title: str = "RECIST report") -> Path:
+def render_pdf(
+    pages: list[Figure], path: str | Path, *, title: str = "RECIST report"
+) -> Path:
     """Write the pages to one PDF (with document metadata)."""
     from matplotlib.backends.backend_pdf import PdfPages
 
@@ -327,34 +451,53 @@ def render_html(
     stamp = (generated or dt.datetime.now(dt.UTC)).strftime("%Y-%m-%d %H:%M UTC")
     head, rows = lesion_table(a)
     parts = ["<h1>Central review — RECIST subject report</h1><table>"]
-    parts += [f"<tr><th>{html.escape(k)}</th><td style='text-align:left'>{html.escape(v)}"
-              "</td></tr>" for k, v in _header_lines(a)]
+    parts += [
+        f"<tr><th>{html.escape(k)}</th><td style='text-align:left'>{html.escape(v)}"
+        "</td></tr>"
+        for k, v in _header_lines(a)
+    ]
     parts.append("</table><h2>Lesions and responses</h2>")
     parts.append(_html_table(head, rows))
-    parts += [f"<p><b>{html.escape(x)}</b></p>" if x.startswith("Best") else
-              f"<p>{html.escape(x)}</p>" for x in _bor_lines(a)]
+    parts += [
+        f"<p><b>{html.escape(x)}</b></p>"
+        if x.startswith("Best")
+        else f"<p>{html.escape(x)}</p>"
+        for x in _bor_lines(a)
+    ]
     parts.append("<h2>Reasons</h2><ul>")
     for tp in a.timepoints:
-        for label, attr in (("Target", "target"), ("Non-target", "non_target"),
-                            ("New lesions", "new_lesions"), ("Overall", "overall")):
+        for label, attr in (
+            ("Target", "target"),
+            ("Non-target", "non_target"),
+            ("New lesions", "new_lesions"),
+            ("Overall", "overall"),
+        ):
             x = getattr(tp, attr)
-            parts.append(f"<li>{tp.date} {label}: <b>{html.escape(x.value.value)}</b> — "
-                         f"{html.escape(x.reason)} [{html.escape(x.rule)}]</li>")
+            parts.append(
+                f"<li>{tp.date} {label}: <b>{html.escape(x.value.value)}</b> — "
+                f"{html.escape(x.reason)} [{html.escape(x.rule)}]</li>"
+            )
     parts.append("</ul>")
-    parts.append(f'<img alt="sum of diameters" src="data:image/png;base64,'
-                 f'{_png(sum_of_diameters(a))}">')
+    parts.append(
+        f'<img alt="sum of diameters" src="data:image/png;base64,'
+        f'{_png(sum_of_diameters(a))}">'
+    )
     if images:
         parts.append("<h2>Key images</h2><div>")
         for (lid, date), k in sorted(images.items()):
             fig = Figure(figsize=(2.4, 2.5), layout="constrained")
             _draw_key_image(fig.add_subplot(), k)
-            parts.append(f'<img style="width:24%" alt="{lid} {date}" '
-                         f'src="data:image/png;base64,{_png(fig, 100)}">')
+            parts.append(
+                f'<img style="width:24%" alt="{lid} {date}" '
+                f'src="data:image/png;base64,{_png(fig, 100)}">'
+            )
         parts.append("</div>")
     parts.append(f"<p class=note>Generated {stamp} by recist.</p>")
-    page = ("<!DOCTYPE html><html lang=en><head><meta charset=utf-8><title>RECIST report "
-            f"{html.escape(a.reading.subject_id or '')}</title><style>{_CSS}</style></head>"
-            "<body>" + "\n".join(parts) + "</body></html>\n")
+    page = (
+        "<!DOCTYPE html><html lang=en><head><meta charset=utf-8><title>RECIST report "
+        f"{html.escape(a.reading.subject_id or '')}</title><style>{_CSS}</style></head>"
+        "<body>" + "\n".join(parts) + "</body></html>\n"
+    )
     out = Path(path)
     out.write_text(page, encoding="utf-8")
     return out

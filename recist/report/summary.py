@@ -44,6 +44,7 @@ __all__ = [
     "load_subjects",
     "subject_outcome",
     "summarize",
+    "write_summary",
 ]
 
 log = logging.getLogger(__name__)
@@ -103,7 +104,7 @@ class SubjectOutcome:
     error: str | None = None
 
     def bor(self, *, confirmed: bool) -> Response:
-        """The confirmed or unconfirmed best overall response."""
+        """Return the confirmed or unconfirmed best overall response."""
         return self.bor_confirmed if confirmed else self.bor_unconfirmed
 
     @property
@@ -149,14 +150,18 @@ class SubjectOutcome:
                 end = date
         if start is None or end is None:  # pragma: no cover - BOR says responder
             return None
-        return TimeToEvent(subject_id=self.subject_id, start=start, end=end, event=False)
+        return TimeToEvent(
+            subject_id=self.subject_id, start=start, end=end, event=False
+        )
 
 
 def _exact_pct(sum_mm: Decimal, baseline_mm: Decimal) -> float:
     return float(100 * (sum_mm - baseline_mm) / baseline_mm)
 
 
-def subject_outcome(assessment: Assessment, *, subject_id: str | None = None) -> SubjectOutcome:
+def subject_outcome(
+    assessment: Assessment, *, subject_id: str | None = None
+) -> SubjectOutcome:
     """Summarise one subject's assessment.
 
     Parameters
@@ -235,9 +240,7 @@ class EfficacySummary:
             "bor_counts": {k: dict(v) for k, v in self.bor_counts.items()},
             "orr": {k: v.as_json() for k, v in self.orr.items()},
             "dcr": {k: v.as_json() for k, v in self.dcr.items()},
-            "best_pct_change": {
-                s.subject_id: s.best_pct_change for s in self.subjects
-            },
+            "best_pct_change": {s.subject_id: s.best_pct_change for s in self.subjects},
             "primary": "confirmed" if self.confirmation else "unconfirmed",
             "not_evaluable": {
                 s.subject_id: s.error for s in self.subjects if s.error is not None
@@ -294,9 +297,7 @@ def summarize(
 # --------------------------------------------------------------------- loading
 
 
-def _assess(
-    reading: Reading, sid: str, options: Mapping[str, Any]
-) -> SubjectOutcome:
+def _assess(reading: Reading, sid: str, options: Mapping[str, Any]) -> SubjectOutcome:
     try:
         result = assess(reading, **options)
     except RuleViolation as exc:
@@ -330,7 +331,11 @@ def _from_json_files(
 def _reader_rank(reading: Any) -> tuple[int, int, str]:
     ev = reading.evaluator
     investigator = ev.name.upper() == "INVESTIGATOR" or not ev.name
-    return (0 if reading.criteria == "RECIST 1.1" else 1, 0 if investigator else 1, ev.label)
+    return (
+        0 if reading.criteria == "RECIST 1.1" else 1,
+        0 if investigator else 1,
+        ev.label,
+    )
 
 
 def _from_sdtm(
@@ -343,10 +348,17 @@ def _from_sdtm(
     from recist.formats.case import load_case
     from recist.formats.sdtm import read_sdtm, readings_from_sdtm
 
-    data = read_sdtm(directory, tu=files.get("tu"), tr=files.get("tr"), rs=files.get("rs"))
-    case_options = {"confirmation": True, **{
-        k: v for k, v in options.items() if k in ("confirmation_min_days", "sd_min_days")
-    }}
+    data = read_sdtm(
+        directory, tu=files.get("tu"), tr=files.get("tr"), rs=files.get("rs")
+    )
+    case_options = {
+        "confirmation": True,
+        **{
+            k: v
+            for k, v in options.items()
+            if k in ("confirmation_min_days", "sd_min_days")
+        },
+    }
     readings = readings_from_sdtm(data, options=case_options)
     by_subject: dict[str, list[Any]] = {}
     for r in readings:
@@ -670,10 +682,15 @@ def write_summary(
         png, svg = plots.save_figure(fig, out, stem)
         written += [png, svg]
         data = base64.b64encode(png.read_bytes()).decode("ascii")
-        images.append(f'<h2>{stem}</h2><img alt="{stem}" src="data:image/png;base64,{data}">')
+        images.append(
+            f'<h2>{stem}</h2><img alt="{stem}" src="data:image/png;base64,{data}">'
+        )
     rates = [
         [name, *(getattr(summary, key)[f].text() for f in ("confirmed", "unconfirmed"))]
-        for name, key in (("ORR (CR+PR)", "orr"), ("DCR (CR+PR+SD+NON-CR/NON-PD)", "dcr"))
+        for name, key in (
+            ("ORR (CR+PR)", "orr"),
+            ("DCR (CR+PR+SD+NON-CR/NON-PD)", "dcr"),
+        )
     ]
     ne = [(s.subject_id, s.error) for s in summary.subjects if s.error]
     stamp = dt.datetime.now(dt.UTC).strftime("%Y-%m-%d %H:%M UTC")
