@@ -9,8 +9,9 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Sequence
+from contextlib import AbstractContextManager
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from recist.report._stats import TimeToEvent, numbers_at_risk
 
@@ -40,7 +41,7 @@ BOR_COLOURS = {
     "PD": "#D55E00",
     "NE": "#999999",
 }
-_STYLE = {
+_STYLE: dict[str, Any] = {
     "font.family": "DejaVu Sans",
     "font.size": 9,
     "axes.spines.top": False,
@@ -57,10 +58,10 @@ def _figure(width_in: float, height_in: float) -> Figure:
     return fig
 
 
-def _style() -> object:
+def _style() -> AbstractContextManager[None]:
     import matplotlib as mpl
 
-    return mpl.rc_context(_STYLE)
+    return mpl.rc_context(_STYLE)  # type: ignore[arg-type]
 
 
 def save_figure(fig: Figure, out_dir: str | Path, stem: str) -> list[Path]:
@@ -93,7 +94,7 @@ def waterfall(summary: EfficacySummary, *, confirmed: bool = True) -> Figure:
         bors = [s.bor(confirmed=confirmed).value for s in rows]
         ax.bar(
             range(len(rows)),
-            [s.best_pct_change for s in rows],
+            [s.best_pct_change or 0.0 for s in rows],
             color=[BOR_COLOURS.get(b, "#999999") for b in bors],
             width=0.85,
         )

@@ -403,7 +403,7 @@ def subject_pages(
 
     from recist.report.plots import _STYLE
 
-    with mpl.rc_context(_STYLE):
+    with mpl.rc_context(_STYLE):  # type: ignore[arg-type]
         pages = [_page1(assessment), _page2(assessment)]
         if images is not None:
             pages += _image_pages(assessment, images, missing or [])

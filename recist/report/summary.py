@@ -573,10 +573,10 @@ def compare_with_adam(
             if row.get("PARAMCD") != "SDIAM" or row.get("ANL02FL") != "Y":
                 continue
             u = row.get("USUBJID", "")
-            theirs = float(row["PCHG"]) if row.get("PCHG") else None
+            ref = float(row["PCHG"]) if row.get("PCHG") else None
             s = by_id.get(u)
-            ours = None if s is None else s.best_pct_change
-            ok = ours is not None and theirs is not None and abs(ours - theirs) < 0.05
+            mine = None if s is None else s.best_pct_change
+            ok = mine is not None and ref is not None and abs(mine - ref) < 0.05
             why = ""
             if not ok:
                 if s is None:
@@ -586,7 +586,7 @@ def compare_with_adam(
                 else:
                     why = "sums differ"
                 why = _other_visits(s, adtr_dates.get(u, set()), why, "ADTR SDIAM")
-            pct_rows.append((u, ours, theirs, ok, why))
+            pct_rows.append((u, mine, ref, ok, why))
     return ReferenceComparison(
         flavour="confirmed" if conf else "unconfirmed",
         bor=tuple(sorted(bor_rows)),
