@@ -1,0 +1,837 @@
+"""Read TID 1500 Measurement Reports: any tool's as JSON, recist's as a reading.
+
+:func:`describe_sr` turns any TID 1500 SR into a JSON-ready dict: the
+document's identity, observer and other root context, procedure reported, the
+image library, the evidence, and every measurement group (tracking identifier
+and UID, finding, finding sites, method, time point context, each measurement
+with its concept, value, unit and modifiers, each qualitative evaluation, each
+region with graphic type, graphic data and referenced SOP instance).  Every
+content item also appears in full (``content``), so nothing in the SR is left
+out.
+
+:func:`reading_from_srs` rebuilds a :class:`~recist.model.Reading` from the
+SRs :mod:`recist.export.sr` writes (one per time point, merged by date).
+Calliper positions need the referenced images (``images``): without them, or
+for an image not among them, the image reference is kept and the positions
+are listed as skipped.
+
+Only pydicom is used (decoding tolerates others' files, as highdicom's
+guidelines ask); nothing heavy is imported at module level.
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import json
+import logging
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from decimal import Decimal, InvalidOperation
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from recist.errors import InvalidInputError, RecistError
+from recist.export import _codes as C
+from recist.model import (
+    AuditEntry,
+    Baseline,
+    ImageRef,
+    Lesion,
+    Measurement,
+    NewLesion,
+    Options,
+    PointLPS,
+    Reading,
+    TimePoint,
+)
+from recist.terms import Criteria, LesionRole, MeasurementKind, NonTargetState
+
+if TYPE_CHECKING:
+    from pydicom import Dataset
+
+    from recist.export.sr import SliceGeometry
+
+__all__ = [
+    "SrImport",
+    "add_arguments",
+    "describe_sr",
+    "import_command",
+    "reading_from_srs",
+]
+
+logger = logging.getLogger(__name__)
+
+# Concept codes (value, scheme) the structured view recognises (PS3.16).
+_MEASUREMENT_REPORT = ("126000", "DCM")
+_IMAGING_MEASUREMENTS = ("126010", "DCM")
+_MEASUREMENT_GROUP = ("125007", "DCM")
+_IMAGE_LIBRARY = ("111028", "DCM")
+_PROCEDURE_REPORTED = ("121058", "DCM")
+_TRACKING_ID = ("112039", "DCM")
+_TRACKING_UID = ("112040", "DCM")
+_FINDING = ("121071", "DCM")
+_FINDING_SITE = ("363698007", "SCT")
+_FINDING_CATEGORY = ("276214006", "SCT")
+_METHOD = ("370129005", "SCT")
+_SESSION = ("C67447", "NCIt")
+_TIME_POINT = ("C2348792", "UMLS")
+_TIME_POINT_TYPE = ("126072", "DCM")
+_TIME_POINT_ORDER = ("126073", "DCM")
+_TIME_POINT_CONTEXT = {
+    _TIME_POINT: "time_point",
+    _TIME_POINT_TYPE: "time_point_type",
+    _TIME_POINT_ORDER: "time_point_order",
+    ("126070", "DCM"): "subject_time_point_identifier",
+    ("126071", "DCM"): "protocol_time_point_identifier",
+    ("128740", "DCM"): "temporal_offset_from_event",
+}
+_BASELINE_TYPES = {("C1442488", "UMLS"), ("121079", "DCM")}
+_DERIVATION = ("121401", "DCM")
+
+
+def _code(item: Any) -> dict[str, str] | None:
+    if item is None:
+        return None
+    out = {
+        "value": str(
+            getattr(item, "CodeValue", "")
+            or getattr(item, "LongCodeValue", "")
+            or getattr(item, "URNCodeValue", "")
+        ),
+        "scheme": str(getattr(item, "CodingSchemeDesignator", "")),
+        "meaning": str(getattr(item, "CodeMeaning", "")),
+    }
+    version = getattr(item, "CodingSchemeVersion", None)
+    if version:
+        out["scheme_version"] = str(version)
+    return out
+
+
+def _first(ds: Any, keyword: str) -> Any:
+    seq = getattr(ds, keyword, None)
+    return seq[0] if seq else None
+
+
+def _key(code: Mapping[str, str] | None) -> tuple[str, str]:
+    return ("", "") if code is None else (code["value"], code["scheme"])
+
+
+def _number(text: Any) -> Decimal | str:
+    raw = getattr(text, "original_string", None) or str(text)
+    try:
+        return Decimal(str(raw).strip())
+    except InvalidOperation:
+        return str(raw)
+
+
+def _references(items: Any) -> list[dict[str, Any]]:
+    out = []
+    for ref in items or []:
+        entry: dict[str, Any] = {
+            "sop_class_uid": str(getattr(ref, "ReferencedSOPClassUID", "")),
+            "sop_instance_uid": str(getattr(ref, "ReferencedSOPInstanceUID", "")),
+        }
+        frames = getattr(ref, "ReferencedFrameNumber", None)
+        if frames is not None:
+            entry["frames"] = [int(f) for f in _as_list(frames)]
+        segs = getattr(ref, "ReferencedSegmentNumber", None)
+        if segs is not None:
+            entry["segments"] = [int(s) for s in _as_list(segs)]
+        out.append(entry)
+    return out
+
+
+def _as_list(value: Any) -> list[Any]:
+    if isinstance(value, str | bytes | int | float):
+        return [value]
+    return list(value)
+
+
+def content_item(ds: Any) -> dict[str, Any]:
+    """Return one SR content item and its descendants as a JSON-ready dict."""
+    vt = str(getattr(ds, "ValueType", ""))
+    out: dict[str, Any] = {
+        "relationship": str(getattr(ds, "RelationshipType", "")),
+        "value_type": vt,
+        "concept": _code(_first(ds, "ConceptNameCodeSequence")),
+    }
+    if vt == "CODE":
+        out["value"] = _code(_first(ds, "ConceptCodeSequence"))
+    elif vt == "NUM":
+        mv = _first(ds, "MeasuredValueSequence")
+        if mv is not None:
+            out["value"] = _number(mv.NumericValue)
+            out["unit"] = _code(_first(mv, "MeasurementUnitsCodeSequence"))
+            if "FloatingPointValue" in mv:
+                out["float_value"] = float(mv.FloatingPointValue)
+        else:
+            out["value"] = None
+        qual = _first(ds, "NumericValueQualifierCodeSequence")
+        if qual is not None:
+            out["qualifier"] = _code(qual)
+    elif vt in ("TEXT", "UIDREF", "DATETIME", "DATE", "TIME", "PNAME"):
+        keyword = {
+            "TEXT": "TextValue",
+            "UIDREF": "UID",
+            "DATETIME": "DateTime",
+            "DATE": "Date",
+            "TIME": "Time",
+            "PNAME": "PersonName",
+        }[vt]
+        out["value"] = str(getattr(ds, keyword, ""))
+    elif vt in ("IMAGE", "COMPOSITE", "WAVEFORM"):
+        out["references"] = _references(getattr(ds, "ReferencedSOPSequence", None))
+    elif vt == "SCOORD":
+        out["graphic_type"] = str(getattr(ds, "GraphicType", ""))
+        out["graphic_data"] = [float(v) for v in getattr(ds, "GraphicData", [])]
+        if "PixelOriginInterpretation" in ds:
+            out["pixel_origin_interpretation"] = str(ds.PixelOriginInterpretation)
+    elif vt == "SCOORD3D":
+        out["graphic_type"] = str(getattr(ds, "GraphicType", ""))
+        out["graphic_data"] = [float(v) for v in getattr(ds, "GraphicData", [])]
+        out["frame_of_reference_uid"] = str(
+            getattr(ds, "ReferencedFrameOfReferenceUID", "")
+        )
+    elif vt == "TCOORD":
+        out["temporal_range_type"] = str(getattr(ds, "TemporalRangeType", ""))
+    elif vt == "CONTAINER":
+        out["continuity"] = str(getattr(ds, "ContinuityOfContent", ""))
+        template = _first(ds, "ContentTemplateSequence")
+        if template is not None:
+            out["template"] = str(getattr(template, "TemplateIdentifier", ""))
+    if "ReferencedContentItemIdentifier" in ds:
+        out["referenced_content_item"] = [
+            int(v) for v in _as_list(ds.ReferencedContentItemIdentifier)
+        ]
+    children = getattr(ds, "ContentSequence", None)
+    if children:
+        out["children"] = [content_item(c) for c in children]
+    return out
+
+
+def _region(item: Mapping[str, Any]) -> dict[str, Any]:
+    out: dict[str, Any] = {
+        "concept": item["concept"],
+        "value_type": item["value_type"],
+        "graphic_type": item.get("graphic_type"),
+        "graphic_data": item.get("graphic_data"),
+    }
+    if "frame_of_reference_uid" in item:
+        out["frame_of_reference_uid"] = item["frame_of_reference_uid"]
+    refs = [r for c in item.get("children", []) for r in c.get("references", [])]
+    out["references"] = refs
+    return out
+
+
+def _measurement(item: Mapping[str, Any]) -> dict[str, Any]:
+    out: dict[str, Any] = {
+        "concept": item["concept"],
+        "value": item.get("value"),
+        "unit": item.get("unit"),
+    }
+    if "qualifier" in item:
+        out["qualifier"] = item["qualifier"]
+    mods = []
+    for c in item.get("children", []):
+        mods.append(
+            {
+                "relationship": c["relationship"],
+                "concept": c["concept"],
+                "value_type": c["value_type"],
+                "value": c.get("value"),
+                **({"unit": c["unit"]} if "unit" in c else {}),
+                **({"references": c["references"]} if "references" in c else {}),
+                **(
+                    {
+                        "graphic_type": c["graphic_type"],
+                        "graphic_data": c["graphic_data"],
+                    }
+                    if "graphic_type" in c
+                    else {}
+                ),
+                **({"children": c["children"]} if "children" in c else {}),
+            }
+        )
+    out["modifiers"] = mods
+    derivation = [m["value"] for m in mods if _key(m["concept"]) == _DERIVATION]
+    if derivation:
+        out["derivation"] = derivation[0]
+    return out
+
+
+def _group(item: Mapping[str, Any]) -> dict[str, Any]:
+    g: dict[str, Any] = {
+        "template": item.get("template"),
+        "tracking_identifier": None,
+        "tracking_uid": None,
+        "finding": None,
+        "finding_category": None,
+        "finding_sites": [],
+        "method": None,
+        "session": None,
+        "time_point_context": {},
+        "measurements": [],
+        "qualitative_evaluations": [],
+        "regions": [],
+        "source_images": [],
+        "other": [],
+    }
+    for c in item.get("children", []):
+        k = _key(c["concept"])
+        vt = c["value_type"]
+        if k == _TRACKING_ID:
+            g["tracking_identifier"] = c.get("value")
+        elif k == _TRACKING_UID:
+            g["tracking_uid"] = c.get("value")
+        elif k == _FINDING:
+            g["finding"] = c.get("value")
+        elif k == _FINDING_CATEGORY:
+            g["finding_category"] = c.get("value")
+        elif k == _FINDING_SITE:
+            site = {"value": c.get("value")}
+            if "children" in c:
+                site["modifiers"] = c["children"]
+            g["finding_sites"].append(site)
+        elif k == _METHOD:
+            g["method"] = c.get("value")
+        elif k == _SESSION:
+            g["session"] = c.get("value")
+        elif k in _TIME_POINT_CONTEXT:
+            g["time_point_context"][_TIME_POINT_CONTEXT[k]] = c.get("value")
+        elif vt == "NUM" and c["relationship"] == "CONTAINS":
+            g["measurements"].append(_measurement(c))
+        elif vt == "CODE" and c["relationship"] == "CONTAINS":
+            g["qualitative_evaluations"].append(
+                {"concept": c["concept"], "value": c.get("value")}
+            )
+        elif vt in ("SCOORD", "SCOORD3D"):
+            g["regions"].append(_region(c))
+        elif vt == "IMAGE":
+            g["source_images"].append(
+                {"concept": c["concept"], "references": c.get("references", [])}
+            )
+        else:
+            g["other"].append(c)
+    return g
+
+
+def _evidence(ds: Any) -> list[dict[str, Any]]:
+    out = []
+    for keyword in (
+        "CurrentRequestedProcedureEvidenceSequence",
+        "PertinentOtherEvidenceSequence",
+    ):
+        for study in getattr(ds, keyword, None) or []:
+            for series in getattr(study, "ReferencedSeriesSequence", None) or []:
+                out.append(
+                    {
+                        "kind": keyword.removesuffix("Sequence"),
+                        "study_uid": str(getattr(study, "StudyInstanceUID", "")),
+                        "series_uid": str(getattr(series, "SeriesInstanceUID", "")),
+                        "instances": _references(
+                            getattr(series, "ReferencedSOPSequence", None)
+                        ),
+                    }
+                )
+    return out
+
+
+def is_tid1500(ds: Any) -> bool:
+    """Whether a dataset is an SR whose root is a TID 1500 Measurement Report."""
+    template = _first(ds, "ContentTemplateSequence")
+    if (
+        template is not None
+        and str(getattr(template, "TemplateIdentifier", "")) == "1500"
+    ):
+        return True
+    return _key(_code(_first(ds, "ConceptNameCodeSequence"))) == _MEASUREMENT_REPORT
+
+
+def describe_sr(ds: Dataset, *, source: str = "") -> dict[str, Any]:
+    """Describe a TID 1500 SR completely, as a JSON-ready dict.
+
+    Raises
+    ------
+    InvalidInputError
+        Not an SR, or not a TID 1500 Measurement Report.
+    """
+    if str(getattr(ds, "Modality", "")) != "SR" or "ContentSequence" not in ds:
+        raise InvalidInputError(f"{source}: not a DICOM SR document", location=source)
+    if not is_tid1500(ds):
+        title = _code(_first(ds, "ConceptNameCodeSequence"))
+        what = title["meaning"] if title else "no title"
+        msg = f"{source}: an SR but not a TID 1500 Measurement Report ({what})"
+        raise InvalidInputError(msg, location=source)
+    doc: dict[str, Any] = {
+        "source": source,
+        "sop_class_uid": str(getattr(ds, "SOPClassUID", "")),
+        "sop_instance_uid": str(getattr(ds, "SOPInstanceUID", "")),
+        "study_uid": str(getattr(ds, "StudyInstanceUID", "")),
+        "series_uid": str(getattr(ds, "SeriesInstanceUID", "")),
+        "patient_id": str(getattr(ds, "PatientID", "")),
+        "patient_name": str(getattr(ds, "PatientName", "")),
+        "study_date": str(getattr(ds, "StudyDate", "")),
+        "content_date": str(getattr(ds, "ContentDate", "")),
+        "content_time": str(getattr(ds, "ContentTime", "")),
+        "manufacturer": str(getattr(ds, "Manufacturer", "")),
+        "completion": str(getattr(ds, "CompletionFlag", "")),
+        "verification": str(getattr(ds, "VerificationFlag", "")),
+        "title": _code(_first(ds, "ConceptNameCodeSequence")),
+        "evidence": _evidence(ds),
+        "context": [],
+        "procedure_reported": [],
+        "image_library": [],
+        "measurement_groups": [],
+        "other": [],
+    }
+    for raw in ds.ContentSequence:
+        item = content_item(raw)
+        k = _key(item["concept"])
+        if item["relationship"] in ("HAS OBS CONTEXT", "HAS CONCEPT MOD") and (
+            k != _PROCEDURE_REPORTED
+        ):
+            doc["context"].append(item)
+        elif k == _PROCEDURE_REPORTED:
+            doc["procedure_reported"].append(item.get("value"))
+        elif k == _IMAGE_LIBRARY:
+            doc["image_library"].append(item)
+        elif k == _IMAGING_MEASUREMENTS:
+            for child in item.get("children", []):
+                if _key(child["concept"]) == _MEASUREMENT_GROUP:
+                    doc["measurement_groups"].append(_group(child))
+                else:
+                    doc["other"].append(child)
+        else:
+            doc["other"].append(item)
+    return doc
+
+
+# --- rebuilding a reading from recist's own SRs ---------------------------------
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class SrImport:
+    """What :func:`reading_from_srs` made of some SR files.
+
+    ``reading`` is None when nothing usable was found; ``documents`` are the
+    :func:`describe_sr` dicts of the TID 1500 SRs read; ``skipped`` lists each
+    file, group or detail left out, with the reason.
+    """
+
+    reading: Reading | None
+    documents: tuple[dict[str, Any], ...] = ()
+    skipped: tuple[str, ...] = field(default_factory=tuple)
+
+
+def _eval(group: Mapping[str, Any], concept: Any) -> tuple[str, str] | None:
+    for q in group["qualitative_evaluations"]:
+        if _key(q["concept"]) == (concept.value, concept.scheme_designator):
+            return _key(q["value"])
+    return None
+
+
+def _decode(table: Mapping[Any, Any], key: tuple[str, str] | None) -> Any:
+    for term, code in table.items():
+        if key == (code.value, code.scheme_designator):
+            return term
+    return None
+
+
+def _properties(doc: Mapping[str, Any]) -> dict[str, Any] | None:
+    for g in doc["measurement_groups"]:
+        for o in g["other"]:
+            if _key(o["concept"]) == (
+                C.READING_PROPERTIES.value,
+                C.READING_PROPERTIES.scheme_designator,
+            ):
+                value = json.loads(o["value"])
+                return value if isinstance(value, dict) else None
+    return None
+
+
+def _timepoint(doc: Mapping[str, Any]) -> tuple[dt.date, bool] | None:
+    for g in doc["measurement_groups"]:
+        tpc = g["time_point_context"]
+        if "time_point" in tpc:
+            try:
+                date = dt.date.fromisoformat(str(tpc["time_point"]))
+            except ValueError:
+                return None
+            return date, _key(tpc.get("time_point_type")) in _BASELINE_TYPES
+    return None
+
+
+@dataclass(slots=True)
+class _Ctx:
+    sop_to_series: dict[str, tuple[str, str]]
+    images: Mapping[tuple[str, int | None], SliceGeometry] | None
+    skipped: list[str]
+    where: str
+
+
+def _place(
+    group: Mapping[str, Any], ctx: _Ctx, lesion: str
+) -> tuple[ImageRef | None, tuple[PointLPS, ...]]:
+    from recist.export.sr import image_to_lps
+
+    refs: list[dict[str, Any]] = []
+    data: list[float] = []
+    if group["regions"]:
+        region = group["regions"][0]
+        refs = region["references"]
+        if region["value_type"] != "SCOORD":
+            ctx.skipped.append(
+                f"{ctx.where} {lesion}: 3-D region not read as callipers"
+            )
+            refs = []
+        data = region["graphic_data"] or []
+    elif group["source_images"]:
+        refs = group["source_images"][0]["references"]
+    if not refs:
+        return None, ()
+    ref = refs[0]
+    sop = ref["sop_instance_uid"]
+    frames = ref.get("frames") or [None]
+    frame = frames[0]
+    study, series = ctx.sop_to_series.get(sop, ("", ""))
+    if not study:
+        ctx.skipped.append(f"{ctx.where} {lesion}: image {sop} is not in the evidence")
+    image = ImageRef(study_uid=study, series_uid=series, sop_uid=sop, frame=frame)
+    if not data:
+        return image, ()
+    if ctx.images is None:
+        ctx.skipped.append(f"{ctx.where} {lesion}: positions (no images given)")
+        return image, ()
+    plane = ctx.images.get((sop, frame))
+    if plane is None:
+        ctx.skipped.append(
+            f"{ctx.where} {lesion}: positions (image {sop} is not among the images)"
+        )
+        return image, ()
+    pairs = [(data[i], data[i + 1]) for i in range(0, len(data) - 1, 2)]
+    return image, image_to_lps(pairs, plane)
+
+
+def _lengths(group: Mapping[str, Any]) -> list[Decimal]:
+    out = []
+    for m in group["measurements"]:
+        k = _key(m["concept"])
+        if k in {
+            (C.LONG_AXIS.value, C.LONG_AXIS.scheme_designator),
+            (C.SHORT_AXIS.value, C.SHORT_AXIS.scheme_designator),
+        } and isinstance(m["value"], Decimal):
+            out.append(m["value"])
+    return out
+
+
+def _slice_thickness(group: Mapping[str, Any]) -> Decimal | None:
+    for m in group["measurements"]:
+        key = (C.SLICE_THICKNESS.value, C.SLICE_THICKNESS.scheme_designator)
+        if _key(m["concept"]) == key and isinstance(m["value"], Decimal):
+            return m["value"]
+    return None
+
+
+def _text(group: Mapping[str, Any], concept: Any) -> str | None:
+    for o in group["other"]:
+        if _key(o["concept"]) == (concept.value, concept.scheme_designator):
+            return str(o.get("value"))
+    return None
+
+
+def _measurement_of(group: Mapping[str, Any], ctx: _Ctx, lesion: str) -> Measurement:
+    kind = _decode(C.KIND_CODES, _eval(group, C.TARGET_STATE))
+    if kind is None:
+        kind = (
+            MeasurementKind.MEASURED
+            if _lengths(group)
+            else MeasurementKind.NOT_EVALUATED
+        )
+    image, points = _place(group, ctx, lesion)
+    lengths = _lengths(group)
+    kw: dict[str, Any] = {"image": image, "endpoints_lps": points}
+    if kind is MeasurementKind.MEASURED:
+        if not lengths:
+            ctx.skipped.append(f"{ctx.where} {lesion}: MEASURED without a length")
+            return Measurement.not_evaluated(**kw)
+        return Measurement(kind=kind, diameter_mm=lengths[0], **kw)
+    if kind is MeasurementKind.SPLIT:
+        return Measurement(kind=kind, fragments_mm=tuple(lengths), **kw)
+    if kind is MeasurementKind.COALESCED:
+        into = _text(group, C.COALESCED_INTO) or ""
+        return Measurement(kind=kind, coalesced_into=into, **kw)
+    return Measurement(kind=kind, **kw)
+
+
+def _site(group: Mapping[str, Any], props: Mapping[str, Any], lesion: str) -> str:
+    spelled = (props.get("sites") or {}).get(lesion)
+    if spelled:
+        return str(spelled)
+    if group["finding_sites"]:
+        code = group["finding_sites"][0]["value"] or {}
+        return C.site_from_code(
+            code.get("value", ""), code.get("scheme", ""), code.get("meaning", "")
+        )
+    return ""
+
+
+def _nodal(group: Mapping[str, Any]) -> bool:
+    return _key(group["finding"]) == (
+        C.LYMPH_NODE.value,
+        C.LYMPH_NODE.scheme_designator,
+    )
+
+
+@dataclass(slots=True)
+class _Visit:
+    date: dt.date
+    baseline: bool
+    doc: dict[str, Any]
+    props: dict[str, Any]
+
+
+def _lesion_groups(doc: Mapping[str, Any]) -> Iterable[dict[str, Any]]:
+    from recist.export.sr import TIMEPOINT_GROUP_ID
+
+    for g in doc["measurement_groups"]:
+        if g["tracking_identifier"] != TIMEPOINT_GROUP_ID:
+            yield g
+
+
+def _baseline(v: _Visit, ctx: _Ctx) -> Baseline:
+    targets, non_targets = [], []
+    for g in _lesion_groups(v.doc):
+        lid = str(g["tracking_identifier"] or "")
+        role = _decode(C.ROLE_CODES, _eval(g, C.LESION_ROLE))
+        site, nodal = _site(g, v.props, lid), _nodal(g)
+        if role is LesionRole.TARGET:
+            targets.append(
+                Lesion(
+                    lesion_id=lid,
+                    role=role,
+                    site=site,
+                    nodal=nodal,
+                    baseline=_measurement_of(g, ctx, lid),
+                    slice_thickness_mm=_slice_thickness(g),
+                )
+            )
+        elif role is LesionRole.NON_TARGET:
+            non_targets.append(Lesion(lesion_id=lid, role=role, site=site, nodal=nodal))
+        else:
+            ctx.skipped.append(f"{ctx.where} group {lid!r}: no RECIST lesion role")
+    return Baseline(
+        date=v.date,
+        targets=tuple(targets),
+        non_targets=tuple(non_targets),
+        study_uids=tuple(v.props.get("study_uids", ())),
+    )
+
+
+def _followup(v: _Visit, ctx: _Ctx) -> TimePoint:
+    targets: dict[str, Measurement] = {}
+    non_targets: dict[str, NonTargetState] = {}
+    new: list[NewLesion] = []
+    for g in _lesion_groups(v.doc):
+        lid = str(g["tracking_identifier"] or "")
+        role = _decode(C.ROLE_CODES, _eval(g, C.LESION_ROLE))
+        if role is LesionRole.TARGET:
+            targets[lid] = _measurement_of(g, ctx, lid)
+        elif role is LesionRole.NON_TARGET:
+            state = _decode(C.NON_TARGET_STATE_CODES, _eval(g, C.NON_TARGET_STATE))
+            non_targets[lid] = state or NonTargetState.NOT_EVALUATED
+        elif role is LesionRole.NEW:
+            image, points = _place(g, ctx, lid)
+            lengths = _lengths(g)
+            new.append(
+                NewLesion(
+                    lesion_id=lid,
+                    site=_site(g, v.props, lid),
+                    equivocal=_eval(g, C.EQUIVOCAL) == _key(_yes()),
+                    measurable=_eval(g, C.MEASURABLE) == _key(_yes()),
+                    nodal=_nodal(g),
+                    diameter_mm=lengths[0] if lengths else None,
+                    image=image,
+                    endpoints_lps=points,
+                )
+            )
+        else:
+            ctx.skipped.append(f"{ctx.where} group {lid!r}: no RECIST lesion role")
+    return TimePoint(
+        date=v.date,
+        targets=targets,
+        non_targets=non_targets,
+        new_lesions=tuple(new),
+        study_uids=tuple(v.props.get("study_uids", ())),
+    )
+
+
+def _yes() -> dict[str, str]:
+    return {"value": C.YES.value, "scheme": C.YES.scheme_designator}
+
+
+def _read(path: Path, skipped: list[str]) -> Dataset | None:
+    from pydicom import dcmread
+    from pydicom.errors import InvalidDicomError
+
+    try:
+        return dcmread(path)
+    except (InvalidDicomError, OSError, EOFError, ValueError, KeyError) as exc:
+        skipped.append(f"{path}: unreadable ({type(exc).__name__}: {exc})")
+    return None
+
+
+def reading_from_srs(
+    paths: Sequence[str | Path],
+    *,
+    images: Mapping[tuple[str, int | None], SliceGeometry] | None = None,
+) -> SrImport:
+    """Rebuild a reading from recist's TID 1500 SRs (one per time point).
+
+    Parameters
+    ----------
+    paths : sequence of path
+        SR files; any order.  Others' TID 1500 SRs are described but give no
+        reading (listed in ``skipped``).
+    images : Mapping[(sop_uid, frame), SliceGeometry], optional
+        The referenced images' planes (:func:`recist.export.sr.index_images`),
+        needed for calliper positions.
+
+    Returns
+    -------
+    SrImport
+    """
+    skipped: list[str] = []
+    docs: list[dict[str, Any]] = []
+    visits: list[_Visit] = []
+    for p in paths:
+        path = Path(p)
+        ds = _read(path, skipped)
+        if ds is None:
+            continue
+        try:
+            doc = describe_sr(ds, source=str(path))
+        except InvalidInputError as exc:
+            skipped.append(str(exc))
+            continue
+        except (AttributeError, KeyError, ValueError, TypeError, IndexError) as exc:
+            skipped.append(f"{path}: damaged SR content ({type(exc).__name__}: {exc})")
+            continue
+        docs.append(doc)
+        props = _properties(doc)
+        when = _timepoint(doc)
+        if props is None or when is None:
+            skipped.append(
+                f"{path}: a TID 1500 SR not written by recist (described only)"
+            )
+            continue
+        visits.append(_Visit(date=when[0], baseline=when[1], doc=doc, props=props))
+    reading = _merge(visits, images, skipped)
+    return SrImport(reading=reading, documents=tuple(docs), skipped=tuple(skipped))
+
+
+def _merge(
+    visits: list[_Visit],
+    images: Mapping[tuple[str, int | None], SliceGeometry] | None,
+    skipped: list[str],
+) -> Reading | None:
+    if not visits:
+        return None
+    bases = [v for v in visits if v.baseline]
+    if not bases:
+        skipped.append("no baseline SR among the files: no reading rebuilt")
+        return None
+    base = bases[0]
+    for extra in bases[1:]:
+        skipped.append(f"{extra.doc['source']}: a second baseline SR (ignored)")
+    followups: dict[dt.date, _Visit] = {}
+    for v in visits:
+        if v.baseline:
+            continue
+        if v.date in followups:
+            skipped.append(f"{v.doc['source']}: a second SR of {v.date} (ignored)")
+            continue
+        followups[v.date] = v
+
+    def ctx(v: _Visit) -> _Ctx:
+        sop_map = {
+            inst["sop_instance_uid"]: (e["study_uid"], e["series_uid"])
+            for e in v.doc["evidence"]
+            for inst in e["instances"]
+        }
+        return _Ctx(sop_map, images, skipped, v.doc["source"])
+
+    props = base.props
+    try:
+        baseline = _baseline(base, ctx(base))
+        tps = tuple(_followup(v, ctx(v)) for _, v in sorted(followups.items()))
+        o = props.get("options") or {}
+        return Reading(
+            baseline=baseline,
+            followups=tps,
+            criteria=Criteria(props.get("criteria", Criteria.RECIST_1_1.value)),
+            options=Options(**o),
+            subject_id=props.get("subject_id"),
+            reader=props.get("reader"),
+            case_id=props.get("case_id"),
+            description=props.get("description"),
+            audit=tuple(AuditEntry(**a) for a in props.get("audit", [])),
+        )
+    except (RecistError, ValueError, TypeError) as exc:
+        skipped.append(f"reading not rebuilt: {exc}")
+        return None
+
+
+def _jsonable(obj: Any) -> Any:
+    if isinstance(obj, Decimal):
+        return obj
+    if isinstance(obj, Mapping):
+        return {str(k): _jsonable(v) for k, v in obj.items()}
+    if isinstance(obj, list | tuple):
+        return [_jsonable(v) for v in obj]
+    return obj
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    """Add the options of ``recist import sr``."""
+    parser.add_argument("files", nargs="+", help="TID 1500 SR files")
+    parser.add_argument(
+        "--json", action="store_true", help="print every SR's content as JSON"
+    )
+    parser.add_argument("--out", help="write the rebuilt reading (JSON) here")
+    parser.add_argument(
+        "--images", help="folder or zip with the referenced images (for positions)"
+    )
+
+
+def import_command(args: argparse.Namespace) -> int:
+    """Run ``recist import sr``; return the exit status (2: nothing usable)."""
+    import sys
+
+    from recist.export.sr import index_images
+    from recist.formats.reading import dumps_exact, reading_to_dict, save_reading
+
+    images = None if args.images is None else index_images(args.images)
+    result = reading_from_srs(args.files, images=images)
+    for line in result.skipped:
+        print(f"skipped: {line}", file=sys.stderr)  # noqa: T201
+    if not result.documents:
+        print("error: no TID 1500 SR could be read", file=sys.stderr)  # noqa: T201
+        return 2
+    if args.json:
+        out: dict[str, Any] = {
+            "documents": _jsonable(list(result.documents)),
+            "skipped": list(result.skipped),
+        }
+        if result.reading is not None:
+            out["reading"] = reading_to_dict(result.reading)
+        sys.stdout.write(dumps_exact(out))
+    if args.out:
+        if result.reading is None:
+            print("error: no reading could be rebuilt", file=sys.stderr)  # noqa: T201
+            return 2
+        save_reading(result.reading, args.out)
+        print(args.out)  # noqa: T201
+    elif not args.json and result.reading is not None:
+        sys.stdout.write(dumps_exact(reading_to_dict(result.reading)))
+    return 0
