@@ -9,7 +9,7 @@ from recist.cli import main
 def test_import_recist_is_headless():
     code = (
         "import sys, recist, measurements, recist.cli;"
-        "heavy = {'SimpleITK', 'highdicom', 'napari', 'qtpy', 'PyQt5', 'vispy'};"
+        "heavy = {'SimpleITK', 'highdicom', 'napari', 'qtpy', 'PyQt5', 'PyQt6', 'vispy'};"
         "print(sorted(heavy & set(sys.modules)))"
     )
     out = subprocess.run(
