@@ -124,6 +124,7 @@ def run(args: argparse.Namespace) -> int:
         return 0
     viewer.window._qt_window.resize(1600, 1000)
     _settle()
+    _close_toasts(viewer)
     viewer.reset_view()
     _settle()
     out = Path(args.screenshot)
@@ -164,3 +165,13 @@ def _settle() -> None:
     for _ in range(5):
         QApplication.processEvents()
         time.sleep(0.05)
+
+
+def _close_toasts(viewer: Any) -> None:
+    """Close napari's notification pop-ups so they do not cover the picture."""
+    from qtpy.QtWidgets import QWidget
+
+    for w in viewer.window._qt_window.findChildren(QWidget):
+        if type(w).__name__ == "NapariQtNotification":
+            w.close()
+    _settle()

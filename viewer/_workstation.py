@@ -27,7 +27,13 @@ from recist.errors import InvalidInputError
 from recist.model import Measurement, Reading
 from recist.terms import NonTargetState
 from viewer import _measure
-from viewer._coords import layer_affine, lps_to_world, snap_to_slice, world_to_index
+from viewer._coords import (
+    index_to_world,
+    layer_affine,
+    lps_to_world,
+    snap_to_slice,
+    world_to_index,
+)
 from viewer._display import PRESETS, install_window_drag, limits, set_view, status_text
 from viewer._session import ReadingSession, check_images
 from viewer._studies import Study, find_studies
@@ -114,7 +120,23 @@ class Pane:
         self.image.metadata = {"recist_volume": volume}
         self.outline.data = np.zeros(volume.array.shape, dtype=np.uint8)
         self.outline.affine = aff
+        # annotations live on the image's grid (data = array index), so napari
+        # shows them on exactly the slice they were made on
+        for layer in (self.marks, self.draft, self.carry):
+            layer.affine = aff
         self.draft.data = []
+
+    def to_data(self, world: npt.ArrayLike) -> npt.NDArray[np.float64]:
+        """World points -> this pane's annotation data (array index)."""
+        if self.volume is None:
+            raise InvalidInputError("no image in this pane")
+        return world_to_index(self.volume.geometry, world)
+
+    def to_world(self, data: npt.ArrayLike) -> npt.NDArray[np.float64]:
+        """This pane's annotation data -> world points."""
+        if self.volume is None:
+            raise InvalidInputError("no image in this pane")
+        return index_to_world(self.volume.geometry, data)
 
     def set_visible(self, visible: bool) -> None:
         """Show or hide the whole pane."""
@@ -358,7 +380,8 @@ class Workstation:
         """Put caliper lines (world (z, y, x) ends) in the current pane's draft."""
         self.cur.draft.data = []
         for ends in world_lines:
-            self.cur.draft.add_lines(np.asarray(ends, dtype=float).reshape(2, 3))
+            w = np.asarray(ends, dtype=float).reshape(2, 3)
+            self.cur.draft.add_lines(self.cur.to_data(w))
         self._label_draft()
 
     def draft_lines(self) -> list[_measure.Line]:
@@ -369,7 +392,7 @@ class Workstation:
             for d, t in zip(self.cur.draft.data, self.cur.draft.shape_type, strict=True)
             if t in ("line", "path")
         ]
-        return [_measure.line(vol, ends) for ends in lines]
+        return [_measure.line(vol, self.cur.to_world(ends)) for ends in lines]
 
     def _label_draft(self) -> None:
         try:
@@ -540,7 +563,7 @@ class Workstation:
                     add(n.lesion_id, n.endpoints_lps, n.diameter_mm, _COLOURS["NE"])
         pane.marks.data = []
         if lines:
-            pane.marks.add_lines(lines, edge_color=colours)
+            pane.marks.add_lines([pane.to_data(w) for w in lines], edge_color=colours)
         pane.marks.features = {"label": np.array(labels, dtype=object)}
 
     def _draw_carry(self) -> None:
@@ -567,7 +590,9 @@ class Workstation:
         world = np.asarray(pts, dtype=float).reshape(-1, 3)
         if pane.volume is not None and len(world):
             world = snap_to_slice(pane.volume.geometry, world)
-        pane.carry.data = world
+            pane.carry.data = pane.to_data(world)
+        else:
+            pane.carry.data = np.empty((0, 3))
         pane.carry.features = {"label": np.array(labels, dtype=object)}
 
     def _on_move(self, viewer: Any, event: Any) -> None:

@@ -9,11 +9,22 @@ __all__ = ["dock_widgets"]
 
 def dock_widgets(viewer: Any, ws: Any) -> dict[str, Any]:
     """Dock every workstation widget on a viewer; returns them by name."""
+    from viewer._widgets.lesion_table import LesionTable
     from viewer._widgets.response_panel import ResponsePanel
+    from viewer._widgets.timepoints import TimepointBrowser
+    from viewer._widgets.tools import ToolsPanel
 
-    widgets: dict[str, Any] = {}
-    widgets["response"] = ResponsePanel(ws.session)
-    viewer.window.add_dock_widget(widgets["response"], name="Response", area="right")
+    widgets: dict[str, Any] = {
+        "timepoints": TimepointBrowser(ws),
+        "tools": ToolsPanel(ws),
+        "lesions": LesionTable(ws),
+        "response": ResponsePanel(ws.session),
+    }
+    win = viewer.window
+    win.add_dock_widget(widgets["timepoints"], name="Time points", area="left")
+    win.add_dock_widget(widgets["tools"], name="Tools", area="left")
+    win.add_dock_widget(widgets["lesions"], name="Lesions", area="right")
+    win.add_dock_widget(widgets["response"], name="Response", area="right")
     return widgets
 
 

@@ -1,0 +1,85 @@
+"""Time point browser: studies by date, baseline marked, series pick, view controls."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from qtpy.QtWidgets import (
+    QCheckBox,
+    QComboBox,
+    QHBoxLayout,
+    QLabel,
+    QPushButton,
+    QTableWidget,
+    QTableWidgetItem,
+    QVBoxLayout,
+    QWidget,
+)
+
+from viewer._display import PRESETS
+
+__all__ = ["TimepointBrowser"]
+
+
+class TimepointBrowser(QWidget):
+    """Pick the visit to read and its series; baseline side by side; window; plane."""
+
+    def __init__(self, ws: Any, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.ws = ws
+        self.table = QTableWidget(len(ws.studies), 3)
+        self.table.setHorizontalHeaderLabels(["Date", "Role", "Series"])
+        self.table.verticalHeader().setVisible(False)
+        self.table.setSelectionBehavior(QTableWidget.SelectRows)
+        self.table.setSelectionMode(QTableWidget.SingleSelection)
+        self.table.setEditTriggers(QTableWidget.NoEditTriggers)
+        for i, s in enumerate(ws.studies):
+            self.table.setItem(i, 0, QTableWidgetItem(s.date.isoformat() if s.date else "?"))
+            role = "BASELINE" if i == ws.baseline_index else f"follow-up {i}"
+            self.table.setItem(i, 1, QTableWidgetItem(role))
+            combo = QComboBox()
+            for series in s.series:
+                combo.addItem(
+                    f"{series.modality} {series.description} ({series.n_images})", series.key
+                )
+            combo.currentIndexChanged.connect(
+                lambda _j, i=i, c=combo: ws.select_series(i, c.currentData())
+            )
+            self.table.setCellWidget(i, 2, combo)
+        self.table.resizeColumnsToContents()
+        self.table.itemSelectionChanged.connect(self._on_pick)
+        self.side = QCheckBox("Baseline side by side (linked in mm)")
+        self.side.toggled.connect(ws.set_side_by_side)
+        self.preset = QComboBox()
+        self.preset.addItems(list(PRESETS))
+        self.preset.currentTextChanged.connect(ws.set_preset)
+        views = QHBoxLayout()
+        for name in ("axial", "coronal", "sagittal"):
+            b = QPushButton(name.capitalize())
+            b.clicked.connect(lambda _c=False, n=name: ws.set_view(n))
+            views.addWidget(b)
+        win = QHBoxLayout()
+        win.addWidget(QLabel("Window"))
+        win.addWidget(self.preset, 1)
+        hint = QLabel("Right-drag on the image: window (→ wider) / level (↓ higher)")
+        hint.setWordWrap(True)
+        lay = QVBoxLayout(self)
+        lay.addWidget(self.table)
+        lay.addWidget(self.side)
+        lay.addLayout(win)
+        lay.addLayout(views)
+        lay.addWidget(hint)
+        ws.timepoint_changed.connect(self._sync)
+        self._sync(ws.current_index)
+
+    def _on_pick(self) -> None:
+        rows = {i.row() for i in self.table.selectedIndexes()}
+        if rows:
+            row = rows.pop()
+            if row != self.ws.current_index:
+                self.ws.show_timepoint(row)
+
+    def _sync(self, index: int) -> None:
+        self.table.blockSignals(True)
+        self.table.selectRow(index)
+        self.table.blockSignals(False)

@@ -1,0 +1,182 @@
+"""Measuring tools: caliper, bidirectional, click-to-segment, and recording values.
+
+Lengths shown here are those of :mod:`viewer._measure` (from :mod:`measurements`
+and the DICOM geometry), never pixels.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+from qtpy.QtWidgets import (
+    QCheckBox,
+    QComboBox,
+    QGridLayout,
+    QGroupBox,
+    QHBoxLayout,
+    QLabel,
+    QPushButton,
+    QVBoxLayout,
+    QWidget,
+)
+
+from recist.errors import RecistError
+from recist.terms import NonTargetState
+from viewer._session import SITES
+
+__all__ = ["ToolsPanel"]
+
+
+class ToolsPanel(QWidget):
+    """Draw, segment and record: the reader's hands."""
+
+    def __init__(self, ws: Any, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.ws = ws
+        self._click_cb: Any = None
+        self.readout = QLabel("Draw a line (long axis first, then short axis).")
+        self.readout.setWordWrap(True)
+        self.message = QLabel()
+        self.message.setWordWrap(True)
+        self.message.setStyleSheet("color: #ff9090")
+
+        draw = QGroupBox("Measure")
+        g = QGridLayout(draw)
+        caliper = QPushButton("Caliper line")
+        caliper.clicked.connect(self.start_caliper)
+        self.segment = QPushButton("Click-to-segment")
+        self.segment.setCheckable(True)
+        self.segment.toggled.connect(self.arm_segment)
+        clear = QPushButton("Clear")
+        clear.clicked.connect(lambda: setattr(ws.cur.draft, "data", []))
+        g.addWidget(caliper, 0, 0)
+        g.addWidget(self.segment, 0, 1)
+        g.addWidget(clear, 0, 2)
+        g.addWidget(self.readout, 1, 0, 1, 3)
+
+        rec = QGroupBox("Record")
+        r = QGridLayout(rec)
+        self.site = QComboBox()
+        self.site.addItems(list(SITES))
+        self.nodal = QCheckBox("lymph node (short axis)")
+        self.site.currentTextChanged.connect(
+            lambda s: self.nodal.setChecked(s == "LYMPH NODE")
+        )
+        add_t = QPushButton("Baseline target")
+        add_t.clicked.connect(lambda: self._do(ws.record_target, self.site.currentText(),
+                                               nodal=self.nodal.isChecked()))
+        add_nt = QPushButton("Baseline non-target")
+        add_nt.clicked.connect(lambda: self._do(ws.record_non_target, self.site.currentText(),
+                                                nodal=self.nodal.isChecked()))
+        self.lesion = QComboBox()
+        value = QPushButton("Value of lesion")
+        value.clicked.connect(lambda: self._do(ws.record_value, self.lesion.currentText()))
+        small = QPushButton("Too small (5 mm)")
+        small.clicked.connect(lambda: self._do(ws.mark_target, self.lesion.currentText(),
+                                               "too_small"))
+        absent = QPushButton("Absent (0)")
+        absent.clicked.connect(lambda: self._do(ws.mark_target, self.lesion.currentText(),
+                                                "absent"))
+        ne = QPushButton("Not evaluable")
+        ne.clicked.connect(lambda: self._do(ws.mark_target, self.lesion.currentText(),
+                                            "not_evaluable"))
+        self.nt_state = QComboBox()
+        self.nt_state.addItems([s.value for s in NonTargetState])
+        nt = QPushButton("Set non-target state")
+        nt.clicked.connect(lambda: self._do(ws.set_non_target, self.lesion.currentText(),
+                                            self.nt_state.currentText()))
+        self.equivocal = QCheckBox("equivocal")
+        new = QPushButton("New lesion")
+        new.clicked.connect(lambda: self._do(ws.record_new_lesion, self.site.currentText(),
+                                             equivocal=self.equivocal.isChecked(),
+                                             nodal=self.nodal.isChecked()))
+        r.addWidget(QLabel("Site"), 0, 0)
+        r.addWidget(self.site, 0, 1)
+        r.addWidget(self.nodal, 0, 2)
+        r.addWidget(add_t, 1, 0)
+        r.addWidget(add_nt, 1, 1)
+        r.addWidget(QLabel("Lesion"), 2, 0)
+        r.addWidget(self.lesion, 2, 1)
+        r.addWidget(value, 2, 2)
+        r.addWidget(small, 3, 0)
+        r.addWidget(absent, 3, 1)
+        r.addWidget(ne, 3, 2)
+        r.addWidget(self.nt_state, 4, 0, 1, 2)
+        r.addWidget(nt, 4, 2)
+        r.addWidget(self.equivocal, 5, 0)
+        r.addWidget(new, 5, 1)
+        undo = QPushButton("Undo")
+        undo.clicked.connect(ws.session.undo)
+        redo = QPushButton("Redo")
+        redo.clicked.connect(ws.session.redo)
+        save = QPushButton("Save")
+        save.clicked.connect(lambda: self._do(ws.session.save))
+        row = QHBoxLayout()
+        for b in (undo, redo, save):
+            row.addWidget(b)
+        lay = QVBoxLayout(self)
+        lay.addWidget(draw)
+        lay.addWidget(rec)
+        lay.addLayout(row)
+        lay.addWidget(self.message)
+        for pane in (ws.cur, ws.base):
+            pane.draft.events.data.connect(self._on_draft)
+        ws.session.changed.connect(self._lesions)
+        self._lesions()
+
+    def _do(self, fn: Any, *args: Any, **kw: Any) -> Any:
+        try:
+            out = fn(*args, **kw)
+        except RecistError as exc:
+            self.message.setText(str(exc))
+            return None
+        self.message.setText("")
+        return out
+
+    def _lesions(self, *_: Any) -> None:
+        b = self.ws.session.reading.baseline
+        ids = [x.lesion_id for x in (*b.targets, *b.non_targets)]
+        keep = self.lesion.currentText()
+        self.lesion.clear()
+        self.lesion.addItems(ids)
+        if keep in ids:
+            self.lesion.setCurrentText(keep)
+
+    def start_caliper(self) -> None:
+        """Select the current visit's caliper layer in line mode."""
+        layer = self.ws.cur.draft
+        self.ws.viewer.layers.selection.active = layer
+        layer.mode = "add_line"
+
+    def arm_segment(self, on: bool) -> None:
+        """While on, a left click segments the lesion under the cursor."""
+        cbs = self.ws.viewer.mouse_drag_callbacks
+        if self._click_cb is not None and self._click_cb in cbs:
+            cbs.remove(self._click_cb)
+            self._click_cb = None
+        if not on:
+            return
+
+        def click(viewer: Any, event: Any) -> None:
+            if event.button != 1:
+                return
+            world = np.asarray(event.position, dtype=float)[-3:]
+            self._do(self.ws.auto_segment, world, nodal=self.nodal.isChecked())
+            self.segment.setChecked(False)
+
+        self._click_cb = click
+        cbs.append(click)
+
+    def _on_draft(self, *_: Any) -> None:
+        try:
+            lines = self.ws.draft_lines()
+        except (RecistError, ValueError):
+            return
+        if not lines:
+            self.readout.setText("Draw a line (long axis first, then short axis).")
+            return
+        parts = [f"long {lines[0].length_mm:.1f} mm"]
+        if len(lines) > 1:
+            parts.append(f"short {lines[1].length_mm:.1f} mm")
+        self.readout.setText("  ·  ".join(parts))
