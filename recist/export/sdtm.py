@@ -66,6 +66,7 @@ __all__ = [
     "derive_visits",
     "evaluator_of",
     "export_command",
+    "load_inputs",
     "reading_from_sdtm",
     "to_sdtm",
     "write_sdtm",
