@@ -12,6 +12,7 @@ import datetime as dt
 import json
 import shutil
 import subprocess
+from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
@@ -24,14 +25,16 @@ from recist.export.sr import export_sr, index_images, tracking_uid
 from recist.export.sr_import import reading_from_srs
 from recist.formats.reading import reading_to_dict, save_reading
 from recist.model import (
+    AuditEntry,
     Baseline,
     ImageRef,
     Lesion,
     Measurement,
+    NewLesion,
     Reading,
     TimePoint,
 )
-from recist.terms import LesionRole, NonTargetState
+from recist.terms import Criteria, LesionRole, NonTargetState
 
 hd = pytest.importorskip("highdicom")
 
@@ -340,3 +343,111 @@ def test_cli_single_timepoint_default_latest(sample: Path, tmp_path: Path) -> No
         )
         == 2
     )
+
+
+def test_images_we_do_not_have_keep_refs_and_list_positions(
+    exported: list[Path],
+) -> None:
+    result = reading_from_srs(exported, images={})
+    assert result.reading is not None
+    t01 = result.reading.baseline.targets[0]
+    assert t01.baseline is not None
+    assert t01.baseline.image is not None  # the reference is kept
+    assert t01.baseline.endpoints_lps == ()  # positions could not be placed
+    assert len(result.skipped) == 4 * 4  # 4 targets x 4 time points
+    assert all("is not among the images" in s for s in result.skipped)
+    no_images = reading_from_srs(exported)
+    assert all("no images given" in s for s in no_images.skipped)
+
+
+def _every_state(sample: Path) -> Reading:
+    """A reading using every state the SR must carry (iRECIST, odd site spelling)."""
+    base = sample_reading(sample)
+    t = base.baseline.targets
+    tp1, tp2, tp3 = base.followups
+    b = Baseline(
+        date=base.baseline.date,
+        targets=(
+            *t[:3],
+            Lesion(
+                lesion_id="T04",
+                role=LesionRole.TARGET,
+                site="Mediastinal node",
+                nodal=True,
+                baseline=t[3].baseline,
+                slice_thickness_mm=Decimal("2.50"),
+            ),
+        ),
+        non_targets=(
+            *base.baseline.non_targets,
+            Lesion(
+                lesion_id="NT02",
+                role=LesionRole.NON_TARGET,
+                site="LYMPH NODE",
+                nodal=True,
+            ),
+        ),
+        study_uids=base.baseline.study_uids,
+    )
+    m = tp1.targets
+    new_image = m["T01"].image
+    fu1 = TimePoint(
+        date=tp1.date,
+        targets={
+            "T01": Measurement.split(Decimal("12.5"), Decimal("7")),
+            "T02": Measurement.coalesced("T03"),
+            "T03": m["T03"],
+            "T04": Measurement.too_small(),
+        },
+        non_targets={
+            "NT01": NonTargetState.ABSENT,
+            "NT02": NonTargetState.UNEQUIVOCAL_PROGRESSION,
+        },
+        new_lesions=(
+            NewLesion(lesion_id="NEW01", site="BRAIN", equivocal=True),
+            NewLesion(
+                lesion_id="NEW02",
+                site="Left adrenal",
+                measurable=True,
+                diameter_mm=Decimal("11.0"),
+                image=new_image,
+                endpoints_lps=m["T01"].endpoints_lps,
+            ),
+        ),
+        study_uids=tp1.study_uids,
+    )
+    fu2 = TimePoint(
+        date=tp2.date,
+        targets={"T01": Measurement.not_evaluated(), "T03": tp2.targets["T03"]},
+        non_targets={"NT01": NonTargetState.NOT_EVALUATED},
+        new_lesions=(
+            NewLesion(lesion_id="NEW02", site="Left adrenal", diameter_mm=Decimal("0")),
+        ),
+    )
+    return Reading(
+        baseline=b,
+        followups=(fu1, fu2, tp3),
+        criteria=Criteria.IRECIST,
+        subject_id="S-2",
+        reader="Reader Two",
+        case_id=None,
+        description="every state",
+        audit=(AuditEntry(when="2026-06-01T10:00:00Z", who="rdr2", what="created"),),
+    )
+
+
+def test_round_trip_of_every_state(sample: Path, images: dict, tmp_path: Path) -> None:
+    reading = _every_state(sample)
+    notes: list[str] = []
+    files = export_sr(reading, sample, tmp_path, notes=notes)
+    result = reading_from_srs(files, images=images)
+    assert result.skipped == ()
+    assert result.reading is not None
+    assert reading_to_dict(result.reading) == reading_to_dict(reading)
+    exe = shutil.which("dciodvfy")
+    if exe is not None:
+        for path in files:
+            run = subprocess.run(
+                [exe, str(path)], capture_output=True, text=True, check=False
+            )
+            assert not [x for x in run.stderr.splitlines() if x.startswith("Error")]
