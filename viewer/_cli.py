@@ -54,7 +54,7 @@ class _Xvfb:
 
     def start(self) -> None:
         try:
-            from pyvirtualdisplay import Display
+            from pyvirtualdisplay.display import Display
 
             self.display = Display(visible=False, size=(1600, 1000), color_depth=24)
             self.display.start()
@@ -119,13 +119,15 @@ def run(args: argparse.Namespace) -> int:
     ws.set_preset(args.preset)
     if args.side_by_side:
         ws.set_side_by_side(True)
+    targets = ws.session.reading.baseline.targets
+    if targets:
+        ws.goto_lesion(targets[0].lesion_id)
     if args.screenshot is None:
         napari.run()
         return 0
     viewer.window._qt_window.resize(1600, 1000)
     _settle()
     _close_toasts(viewer)
-    viewer.reset_view()
     _settle()
     out = Path(args.screenshot)
     viewer.screenshot(str(out), canvas_only=False, flash=False)

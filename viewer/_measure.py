@@ -179,7 +179,8 @@ def target_measurement(
         raise InvalidInputError("a lymph node is measured by its short axis")
     value = short.length_mm if (nodal and short is not None) else long.length_mm
     points = long.endpoints_lps + (short.endpoints_lps if short is not None else ())
-    return Measurement.of_mm(value, image=long.image, endpoints_lps=points)
+    # recorded to 0.1 mm, the caliper precision of a reading CRF
+    return Measurement.of_mm(f"{value:.1f}", image=long.image, endpoints_lps=points)
 
 
 def world_lines(measurement_points: tuple[PointLPS, ...]) -> list[FloatArray]:

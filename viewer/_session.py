@@ -389,7 +389,7 @@ class ReadingSession:
             image=image,
             endpoints_lps=endpoints_lps,
         )
-        news = tuple(n for n in tp.new_lesions if n.lesion_id != lid) + (nl,)
+        news = (*tuple(n for n in tp.new_lesions if n.lesion_id != lid), nl)
         new = dataclasses.replace(tp, new_lesions=news)
         kind = "equivocal new lesion" if equivocal else "new lesion"
         self.apply(self._with_followup(date, new), f"{date}: {kind} {lid} {site}")

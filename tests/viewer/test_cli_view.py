@@ -11,12 +11,14 @@ import numpy as np
 import pytest
 from skimage.io import imread
 
-from viewer._workstation import Workstation
 from tests.viewer.test_workflow import read_sample
+from viewer._workstation import Workstation
 
 
 @pytest.mark.slow
-def test_view_screenshot_of_measured_followup(make_napari_viewer, study, truth, tmp_path):
+def test_view_screenshot_of_measured_followup(
+    make_napari_viewer, study, truth, tmp_path
+):
     reading = tmp_path / "r.json"
     viewer = make_napari_viewer()
     ws = Workstation.open(viewer, study.root, reading=reading)
@@ -24,32 +26,59 @@ def test_view_screenshot_of_measured_followup(make_napari_viewer, study, truth, 
     ws.session.save()
     viewer.close()
     out = tmp_path / "shot.png"
-    env = {k: v for k, v in os.environ.items() if k != "DISPLAY"}  # it starts Xvfb itself
+    env = {
+        k: v for k, v in os.environ.items() if k != "DISPLAY"
+    }  # it starts Xvfb itself
     env["RECIST_HOME"] = str(tmp_path)
-    cmd = [sys.executable, "-m", "recist.cli", "view", str(study.root), "--reading",
-           str(reading), "--timepoint", "2026-05-11", "--side-by-side",
-           "--screenshot", str(out)]
+    cmd = [
+        sys.executable,
+        "-m",
+        "recist.cli",
+        "view",
+        str(study.root),
+        "--reading",
+        str(reading),
+        "--timepoint",
+        "2026-05-11",
+        "--side-by-side",
+        "--screenshot",
+        str(out),
+    ]
     done = subprocess.run(cmd, env=env, capture_output=True, text=True, timeout=120)
     assert done.returncode == 0, done.stderr[-2000:]
     img = imread(out)
-    assert img.shape[0] >= 800 and img.shape[1] >= 1200  # the whole window, docks included
+    assert (
+        img.shape[0] >= 800
+    )
+    assert (
+        img.shape[1] >= 1200
+    )
     assert img[..., :3].mean() > 20  # not black
     # the canvas region (middle) holds CT: many distinct grey levels
-    mid = img[img.shape[0] // 4 : 3 * img.shape[0] // 4, img.shape[1] // 3 : 2 * img.shape[1] // 3, 0]
+    mid = img[
+        img.shape[0] // 4 : 3 * img.shape[0] // 4,
+        img.shape[1] // 3 : 2 * img.shape[1] // 3,
+        0,
+    ]
     assert len(np.unique(mid)) > 50
 
 
 def test_view_refuses_other_patients_reading(study, tmp_path, capsys):
-    from recist.cli import main
-    from recist.formats.reading import load_case, save_reading
     import dataclasses
 
-    r = dataclasses.replace(load_case(Path(study.root) / "truth.case.json"), subject_id="SOMEONE-ELSE")
+    from recist.formats.reading import load_case, save_reading
+
+    r = dataclasses.replace(
+        load_case(Path(study.root) / "truth.case.json"), subject_id="SOMEONE-ELSE"
+    )
     save_reading(r, tmp_path / "other.json")
-    from viewer._session import ReadingSession, ReadingMismatchError
+    from viewer._session import ReadingMismatchError, ReadingSession
     from viewer._studies import find_studies
 
     studies = find_studies(study.root)
     with pytest.raises(ReadingMismatchError, match="SOMEONE-ELSE"):
-        ReadingSession.open(tmp_path / "other.json", patient_id=studies[0].patient_id,
-                            study_uids=[s.study_uid for s in studies])
+        ReadingSession.open(
+            tmp_path / "other.json",
+            patient_id=studies[0].patient_id,
+            study_uids=[s.study_uid for s in studies],
+        )

@@ -21,11 +21,13 @@ def canvas_px(viewer, shot: np.ndarray, world) -> tuple[int, int]:
     """
     cam = viewer.scene.camera
     cy, cx = cam.center[-2:]
-    size = np.asarray(viewer.window._qt_viewer.canvas.size[::-1], dtype=float)  # (w,h)->(h,w)
+    size = np.asarray(
+        viewer.window._qt_viewer.canvas.size[::-1], dtype=float
+    )  # (w,h)->(h,w)
     scale = np.asarray(shot.shape[:2], dtype=float) / size[::-1][::-1]
     row = ((world[1] - cy) * cam.zoom + size[0] / 2) * scale[0]
     col = ((world[2] - cx) * cam.zoom + size[1] / 2) * scale[1]
-    return int(round(row)), int(round(col))
+    return round(row), round(col)
 
 
 @pytest.fixture
@@ -43,7 +45,8 @@ def test_lung_window_shows_parenchyma_dark_grey(shown):
     from viewer._coords import hu_at
 
     hu = hu_at(ws.cur.volume, world)
-    assert hu is not None and -950 < hu < -700  # it is lung
+    assert hu is not None
+    assert -950 < hu < -700
     viewer.scene.camera.zoom = 2.0
     ws.set_preset("soft tissue")
     shot = viewer.screenshot(canvas_only=True, flash=False)
@@ -54,7 +57,8 @@ def test_lung_window_shows_parenchyma_dark_grey(shown):
     patch = shot[r - 3 : r + 4, c - 3 : c + 4, :3].astype(float)
     assert soft < 10  # soft tissue window: lung is black
     assert 40 < patch.mean() < 140  # lung window: dark grey, not saturated
-    assert patch.max() < 250 and patch.min() > 5
+    assert patch.max() < 250
+    assert patch.min() > 5
 
 
 def test_caliper_appears_where_drawn(shown):
@@ -79,15 +83,18 @@ def test_side_by_side_follows_slice_in_mm(shown):
     ws.show_timepoint("2026-03-30")
     ws.set_side_by_side(True)
     assert viewer.canvas.grid.enabled
-    assert ws.base.image.visible and ws.cur.image.visible
+    assert ws.base.image.visible
+    assert ws.cur.image.visible
     base_z = ws.base.volume.geometry
     cur_z = ws.cur.volume.geometry
     assert base_z.origin[2] != cur_z.origin[2]  # different slice positions
     for z in (-45.0, 10.0, 25.0):
         ws.goto_lps((0.0, 0.0, z))
         zb, zc = ws.slice_z_mm(ws.base), ws.slice_z_mm(ws.cur)
-        assert abs(zb - z) <= 1.25 + 1e-6 and abs(zc - z) <= 1.25 + 1e-6
+        assert abs(zb - z) <= 1.25 + 1e-6
+        assert abs(zc - z) <= 1.25 + 1e-6
     # both panes render something
     shot = viewer.screenshot(canvas_only=True, flash=False)
-    h, w = shot.shape[:2]
-    assert shot[:, : w // 2, :3].mean() > 10 and shot[:, w // 2 :, :3].mean() > 10
+    _h, w = shot.shape[:2]
+    assert shot[:, : w // 2, :3].mean() > 10
+    assert shot[:, w // 2 :, :3].mean() > 10

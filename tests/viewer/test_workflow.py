@@ -45,7 +45,9 @@ def read_sample(ws: Workstation, truth: dict[str, Any]) -> None:
 
 
 @pytest.mark.slow
-def test_read_sample_study_gives_truth(make_napari_viewer, study, truth, tmp_path: Path):
+def test_read_sample_study_gives_truth(
+    make_napari_viewer, study, truth, tmp_path: Path
+):
     viewer = make_napari_viewer()
     rpath = tmp_path / "reading.json"
     ws = Workstation.open(viewer, study.root, reading=rpath)
@@ -59,7 +61,12 @@ def test_read_sample_study_gives_truth(make_napari_viewer, study, truth, tmp_pat
         assert row[0] == tp["date"]
         assert abs(float(row[1]) - tp["sum_mm"]) < 0.3
         assert abs(float(row[2]) - tp["pct_from_baseline"]) < 0.5
-        assert row[4:8] == (tp["target"], tp["non_target"], tp["new_lesions"], tp["overall"])
+        assert row[4:8] == (
+            tp["target"],
+            tp["non_target"],
+            tp["new_lesions"],
+            tp["overall"],
+        )
     assert widgets["response"].best_response == exp["best_overall_response"]
 
     # every measurement carries its slice's DICOM identity from the truth

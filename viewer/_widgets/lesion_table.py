@@ -5,7 +5,21 @@ from __future__ import annotations
 from typing import Any
 
 from qtpy.QtGui import QColor
-from qtpy.QtWidgets import QLabel, QTableWidget, QTableWidgetItem, QVBoxLayout, QWidget
+from qtpy.QtWidgets import (
+    QAbstractItemView,
+    QLabel,
+    QTableWidget,
+    QTableWidgetItem,
+    QVBoxLayout,
+    QWidget,
+)
+
+
+def _hide_rows_header(table: QTableWidget) -> None:
+    header = table.verticalHeader()
+    if header is not None:
+        header.setVisible(False)
+
 
 __all__ = ["LesionTable"]
 
@@ -29,10 +43,10 @@ class LesionTable(QWidget):
         super().__init__(parent)
         self.ws = ws
         self.table = QTableWidget(0, 4)
-        self.table.verticalHeader().setVisible(False)
-        self.table.setSelectionBehavior(QTableWidget.SelectRows)
-        self.table.setSelectionMode(QTableWidget.SingleSelection)
-        self.table.setEditTriggers(QTableWidget.NoEditTriggers)
+        _hide_rows_header(self.table)
+        self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+        self.table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
+        self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
         self.table.itemSelectionChanged.connect(self._on_pick)
         self.violations = QLabel()
         self.violations.setWordWrap(True)
@@ -51,11 +65,23 @@ class LesionTable(QWidget):
         head += [d.isoformat() for d in dates]
         rows: list[list[str]] = []
         for t in r.baseline.targets:
-            row = [t.lesion_id, "target", t.site, "yes" if t.nodal else "", _value(t.baseline)]
+            row = [
+                t.lesion_id,
+                "target",
+                t.site,
+                "yes" if t.nodal else "",
+                _value(t.baseline),
+            ]
             row += [_value(tp.targets.get(t.lesion_id)) for tp in r.followups]
             rows.append(row)
         for n in r.baseline.non_targets:
-            row = [n.lesion_id, "non-target", n.site, "yes" if n.nodal else "", "present"]
+            row = [
+                n.lesion_id,
+                "non-target",
+                n.site,
+                "yes" if n.nodal else "",
+                "present",
+            ]
             for tp in r.followups:
                 st = tp.non_targets.get(n.lesion_id)
                 row.append("" if st is None else st.value.lower())
@@ -65,10 +91,18 @@ class LesionTable(QWidget):
             for nl in tp.new_lesions:
                 row = seen.setdefault(
                     nl.lesion_id,
-                    [nl.lesion_id, "new" + (" (equivocal)" if nl.equivocal else ""),
-                     nl.site, "yes" if nl.nodal else "", ""] + [""] * len(dates),
+                    [
+                        nl.lesion_id,
+                        "new" + (" (equivocal)" if nl.equivocal else ""),
+                        nl.site,
+                        "yes" if nl.nodal else "",
+                        "",
+                    ]
+                    + [""] * len(dates),
                 )
-                row[5 + j] = "present" if nl.diameter_mm is None else f"{nl.diameter_mm:.1f}"
+                row[5 + j] = (
+                    "present" if nl.diameter_mm is None else f"{nl.diameter_mm:.1f}"
+                )
         rows += list(seen.values())
         self.table.blockSignals(True)
         self.table.setColumnCount(len(head))
@@ -86,13 +120,14 @@ class LesionTable(QWidget):
         v = self.ws.session.violations()
         self.violations.setText(
             "\n".join(
-                f"⚠ {x.rule} [{x.code}]{' ' + x.lesion if x.lesion else ''}: {x}" for x in v
+                f"⚠ {x.rule} [{x.code}]{' ' + x.lesion if x.lesion else ''}: {x}"
+                for x in v
             )
         )
 
     def ids(self) -> list[str]:
         """Lesion ids in table order."""
-        return [self.table.item(i, 0).text() for i in range(self.table.rowCount())]
+        return [_text(self.table.item(i, 0)) for i in range(self.table.rowCount())]
 
     def select(self, lesion_id: str) -> None:
         """Select a lesion's row (as a click would)."""
@@ -101,4 +136,8 @@ class LesionTable(QWidget):
     def _on_pick(self) -> None:
         rows = {i.row() for i in self.table.selectedIndexes()}
         if rows:
-            self.ws.goto_lesion(self.table.item(rows.pop(), 0).text())
+            self.ws.goto_lesion(_text(self.table.item(rows.pop(), 0)))
+
+
+def _text(item: QTableWidgetItem | None) -> str:
+    return "" if item is None else item.text()

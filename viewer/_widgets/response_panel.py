@@ -9,6 +9,7 @@ from __future__ import annotations
 from typing import Any
 
 from qtpy.QtWidgets import (
+    QAbstractItemView,
     QComboBox,
     QHBoxLayout,
     QLabel,
@@ -22,6 +23,13 @@ from qtpy.QtWidgets import (
 from recist.model import Assessment
 from recist.terms import Criteria
 from viewer._session import ReadingSession
+
+
+def _hide_rows_header(table: QTableWidget) -> None:
+    header = table.verticalHeader()
+    if header is not None:
+        header.setVisible(False)
+
 
 __all__ = ["ResponsePanel"]
 
@@ -61,8 +69,8 @@ class ResponsePanel(QWidget):
         top.addWidget(self.bor, 1)
         self.table = QTableWidget(0, len(COLUMNS))
         self.table.setHorizontalHeaderLabels(list(COLUMNS))
-        self.table.verticalHeader().setVisible(False)
-        self.table.setEditTriggers(QTableWidget.NoEditTriggers)
+        _hide_rows_header(self.table)
+        self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
         self.reasons = QPlainTextEdit()
         self.reasons.setReadOnly(True)
         self.reasons.setMaximumHeight(120)
@@ -79,10 +87,7 @@ class ResponsePanel(QWidget):
     def rows(self) -> list[tuple[str, ...]]:
         """The table as text, one tuple per row (baseline first)."""
         return [
-            tuple(
-                (self.table.item(r, c).text() if self.table.item(r, c) else "")
-                for c in range(self.table.columnCount())
-            )
+            tuple(_text(self.table.item(r, c)) for c in range(self.table.columnCount()))
             for r in range(self.table.rowCount())
         ]
 
@@ -151,3 +156,7 @@ class ResponsePanel(QWidget):
     def best_response(self) -> str:
         """The BOR as shown."""
         return self.bor.text().removeprefix("BOR: ")
+
+
+def _text(item: QTableWidgetItem | None) -> str:
+    return "" if item is None else item.text()

@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from qtpy.QtWidgets import (
+    QAbstractItemView,
     QCheckBox,
     QComboBox,
     QHBoxLayout,
@@ -18,6 +19,13 @@ from qtpy.QtWidgets import (
 
 from viewer._display import PRESETS
 
+
+def _hide_rows_header(table: QTableWidget) -> None:
+    header = table.verticalHeader()
+    if header is not None:
+        header.setVisible(False)
+
+
 __all__ = ["TimepointBrowser"]
 
 
@@ -29,18 +37,21 @@ class TimepointBrowser(QWidget):
         self.ws = ws
         self.table = QTableWidget(len(ws.studies), 3)
         self.table.setHorizontalHeaderLabels(["Date", "Role", "Series"])
-        self.table.verticalHeader().setVisible(False)
-        self.table.setSelectionBehavior(QTableWidget.SelectRows)
-        self.table.setSelectionMode(QTableWidget.SingleSelection)
-        self.table.setEditTriggers(QTableWidget.NoEditTriggers)
+        _hide_rows_header(self.table)
+        self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+        self.table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
+        self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
         for i, s in enumerate(ws.studies):
-            self.table.setItem(i, 0, QTableWidgetItem(s.date.isoformat() if s.date else "?"))
+            self.table.setItem(
+                i, 0, QTableWidgetItem(s.date.isoformat() if s.date else "?")
+            )
             role = "BASELINE" if i == ws.baseline_index else f"follow-up {i}"
             self.table.setItem(i, 1, QTableWidgetItem(role))
             combo = QComboBox()
             for series in s.series:
                 combo.addItem(
-                    f"{series.modality} {series.description} ({series.n_images})", series.key
+                    f"{series.modality} {series.description} ({series.n_images})",
+                    series.key,
                 )
             combo.currentIndexChanged.connect(
                 lambda _j, i=i, c=combo: ws.select_series(i, c.currentData())

@@ -64,33 +64,56 @@ class ToolsPanel(QWidget):
             lambda s: self.nodal.setChecked(s == "LYMPH NODE")
         )
         add_t = QPushButton("Baseline target")
-        add_t.clicked.connect(lambda: self._do(ws.record_target, self.site.currentText(),
-                                               nodal=self.nodal.isChecked()))
+        add_t.clicked.connect(
+            lambda: self._do(
+                ws.record_target, self.site.currentText(), nodal=self.nodal.isChecked()
+            )
+        )
         add_nt = QPushButton("Baseline non-target")
-        add_nt.clicked.connect(lambda: self._do(ws.record_non_target, self.site.currentText(),
-                                                nodal=self.nodal.isChecked()))
+        add_nt.clicked.connect(
+            lambda: self._do(
+                ws.record_non_target,
+                self.site.currentText(),
+                nodal=self.nodal.isChecked(),
+            )
+        )
         self.lesion = QComboBox()
         value = QPushButton("Value of lesion")
-        value.clicked.connect(lambda: self._do(ws.record_value, self.lesion.currentText()))
+        value.clicked.connect(
+            lambda: self._do(ws.record_value, self.lesion.currentText())
+        )
         small = QPushButton("Too small (5 mm)")
-        small.clicked.connect(lambda: self._do(ws.mark_target, self.lesion.currentText(),
-                                               "too_small"))
+        small.clicked.connect(
+            lambda: self._do(ws.mark_target, self.lesion.currentText(), "too_small")
+        )
         absent = QPushButton("Absent (0)")
-        absent.clicked.connect(lambda: self._do(ws.mark_target, self.lesion.currentText(),
-                                                "absent"))
+        absent.clicked.connect(
+            lambda: self._do(ws.mark_target, self.lesion.currentText(), "absent")
+        )
         ne = QPushButton("Not evaluable")
-        ne.clicked.connect(lambda: self._do(ws.mark_target, self.lesion.currentText(),
-                                            "not_evaluable"))
+        ne.clicked.connect(
+            lambda: self._do(ws.mark_target, self.lesion.currentText(), "not_evaluable")
+        )
         self.nt_state = QComboBox()
         self.nt_state.addItems([s.value for s in NonTargetState])
         nt = QPushButton("Set non-target state")
-        nt.clicked.connect(lambda: self._do(ws.set_non_target, self.lesion.currentText(),
-                                            self.nt_state.currentText()))
+        nt.clicked.connect(
+            lambda: self._do(
+                ws.set_non_target,
+                self.lesion.currentText(),
+                self.nt_state.currentText(),
+            )
+        )
         self.equivocal = QCheckBox("equivocal")
         new = QPushButton("New lesion")
-        new.clicked.connect(lambda: self._do(ws.record_new_lesion, self.site.currentText(),
-                                             equivocal=self.equivocal.isChecked(),
-                                             nodal=self.nodal.isChecked()))
+        new.clicked.connect(
+            lambda: self._do(
+                ws.record_new_lesion,
+                self.site.currentText(),
+                equivocal=self.equivocal.isChecked(),
+                nodal=self.nodal.isChecked(),
+            )
+        )
         r.addWidget(QLabel("Site"), 0, 0)
         r.addWidget(self.site, 0, 1)
         r.addWidget(self.nodal, 0, 2)
