@@ -90,6 +90,12 @@ _REQUIRED = {
 
 
 def _pick(domain: str, found: Sequence[Path], folder: Path) -> Path | None:
+    stems = {p.with_suffix("").name.lower() for p in found}
+    if len(found) > 1 and len(stems) == 1:
+        # the same table in several formats (``tu.csv`` and ``tu.xpt``, as
+        # ``recist export sdtm --format both`` writes): they hold the same rows
+        order = {".csv": 0, ".xpt": 1, ".sas7bdat": 2}
+        return min(found, key=lambda p: order.get(p.suffix.lower(), 9))
     if len(found) > 1:
         names = ", ".join(p.name for p in found)
         flag = f"--{domain.lower()}"

@@ -230,6 +230,13 @@ def test_case_from_csv(csv_dir):
     assert rad.case["followups"][0]["targets"] == {"T01": 0}
 
 
+def test_same_table_as_csv_and_xpt_is_read_once(csv_dir):
+    # what `recist export sdtm --format both` writes: tu.csv beside tu.xpt
+    write_xpt(csv_dir / "tu.xpt", TU_COLS, TU_ROWS, numeric=["VISITNUM"])
+    data = read_sdtm(csv_dir)
+    assert data.sources["TU"].name == "tu.csv"
+
+
 def test_case_from_xpt_equals_csv(tmp_path, csv_dir):
     tmp_path = tmp_path / "xpt"
     tmp_path.mkdir()
