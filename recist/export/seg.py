@@ -1,0 +1,183 @@
+"""Write segmented lesions as a DICOM SEG referencing their source series.
+
+``recist export seg READING --images DIR --mask T01=t01.nii.gz [--mask ...] OUT.dcm``
+writes one binary segment per lesion (label = lesion id, tracking UID = the
+SR's, category SCT "Morphologically abnormal structure", type SCT Neoplasm or
+Lymph node, anatomic region = the lesion's finding site).  Each mask is a
+NIfTI/NRRD (anything SimpleITK reads) on the grid of one image series under
+``DIR``: same size, and origin/spacing/direction within 1e-3 mm; all masks
+of one SEG must be on the same series.  Resampling is out of scope.
+"""
+
+from __future__ import annotations
+
+import argparse
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+from recist.errors import InvalidInputError
+from recist.export import _codes as C
+from recist.model import Lesion, NewLesion, Reading
+
+__all__ = ["add_arguments", "export_command", "export_seg"]
+
+#: Largest origin/spacing/direction difference (mm) for "the same grid".
+GRID_TOL = 1e-3
+
+
+def _lesion(reading: Reading, lesion_id: str) -> Lesion | NewLesion:
+    b = reading.baseline
+    for les in (*b.targets, *b.non_targets):
+        if les.lesion_id == lesion_id:
+            return les
+    for tp in reading.followups:
+        for n in tp.new_lesions:
+            if n.lesion_id == lesion_id:
+                return n
+    raise InvalidInputError(f"--mask names {lesion_id!r}, not a lesion of the reading")
+
+
+def _same_grid(mask: Any, volume: Any) -> bool:
+    import numpy as np
+
+    g = volume.geometry
+    return (
+        tuple(mask.GetSize()) == tuple(g.size)
+        and np.allclose(mask.GetOrigin(), g.origin, atol=GRID_TOL)
+        and np.allclose(mask.GetSpacing(), g.spacing, atol=GRID_TOL)
+        and np.allclose(mask.GetDirection(), g.direction, atol=GRID_TOL)
+    )
+
+
+def export_seg(
+    reading: Reading,
+    images_dir: str | Path,
+    masks: Mapping[str, str | Path],
+    out: str | Path,
+) -> Path:
+    """Write a DICOM SEG with one binary segment per masked lesion.
+
+    Parameters
+    ----------
+    reading : Reading
+    images_dir : path
+        Folder or zip with the source series.
+    masks : Mapping[str, path]
+        Lesion id -> mask file (non-zero = lesion) on a source series' grid.
+    out : path
+        The SEG file.
+
+    Returns
+    -------
+    Path
+
+    Raises
+    ------
+    InvalidInputError
+        An unknown lesion, an empty mask, a mask on no series' grid, masks on
+        different series.
+    """
+    import highdicom as hd
+    import numpy as np
+    import SimpleITK as sitk
+    from pydicom import dcmread
+    from pydicom.sr.codedict import codes
+
+    from recist.dicom import read_volume, scan_report
+    from recist.export.sr import tracking_uid
+
+    if not masks:
+        raise InvalidInputError("no --mask given")
+    series_list = scan_report(images_dir).series
+    volumes: dict[str, Any] = {}
+    chosen: str | None = None
+    arrays: list[Any] = []
+    descriptions = []
+    for number, (lesion_id, path) in enumerate(masks.items(), start=1):
+        lesion = _lesion(reading, lesion_id)
+        image = sitk.ReadImage(str(path))
+        match = None
+        for s in series_list:
+            if s.key not in volumes:
+                volumes[s.key] = read_volume(s)
+            if _same_grid(image, volumes[s.key]):
+                match = s.key
+                break
+        if match is None:
+            msg = f"{lesion_id}: mask {path} is not on the grid of any series"
+            raise InvalidInputError(msg, location=lesion_id)
+        if chosen is not None and match != chosen:
+            raise InvalidInputError("all masks of one SEG must be on one series")
+        chosen = match
+        array = sitk.GetArrayFromImage(image) != 0
+        if not array.any():
+            raise InvalidInputError(f"{lesion_id}: mask {path} is empty")
+        arrays.append(array)
+        descriptions.append(
+            hd.seg.SegmentDescription(
+                segment_number=number,
+                segment_label=lesion_id,
+                segmented_property_category=codes.SCT.MorphologicallyAbnormalStructure,
+                segmented_property_type=C.LYMPH_NODE if lesion.nodal else C.NEOPLASM,
+                algorithm_type=hd.seg.SegmentAlgorithmTypeValues.MANUAL,
+                tracking_uid=tracking_uid(reading, lesion_id),
+                tracking_id=lesion_id,
+                anatomic_regions=[C.site_code(lesion.site)],
+            )
+        )
+    assert chosen is not None
+    volume = volumes[chosen]
+    if volume.metadata.get("resampled"):
+        raise InvalidInputError("the series was resampled; SEG needs original slices")
+    files = volume.metadata["files"]
+    sources = [dcmread(f) for f in files]
+    pixel = np.stack(arrays, axis=-1).astype(np.uint8)  # (slices, rows, cols, seg)
+    seg = hd.seg.Segmentation(
+        source_images=sources,
+        pixel_array=pixel,
+        segmentation_type=hd.seg.SegmentationTypeValues.BINARY,
+        segment_descriptions=descriptions,
+        series_instance_uid=hd.UID(),
+        series_number=7002,
+        sop_instance_uid=hd.UID(),
+        instance_number=1,
+        manufacturer="recist",
+        manufacturer_model_name="recist",
+        software_versions="recist",
+        device_serial_number="0",
+        series_description="RECIST lesion segmentations",
+    )
+    out = Path(out)
+    seg.save_as(out)
+    return out
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    """Add the options of ``recist export seg``."""
+    parser.add_argument("reading", help="reading file (JSON)")
+    parser.add_argument("out", help="SEG file to write")
+    parser.add_argument("--images", required=True, help="folder or zip with images")
+    parser.add_argument(
+        "--mask",
+        action="append",
+        default=[],
+        metavar="LESION=PATH",
+        help="a lesion's mask (NIfTI/NRRD on the series grid); repeat per lesion",
+    )
+
+
+def export_command(args: argparse.Namespace) -> int:
+    """Run ``recist export seg``; return the exit status."""
+    from recist.formats.reading import load_reading
+
+    masks: dict[str, str] = {}
+    for item in args.mask:
+        lesion_id, sep, path = item.partition("=")
+        if not sep or not lesion_id or not path:
+            print(f"error: --mask wants LESION=PATH, got {item!r}")  # noqa: T201
+            return 2
+        masks[lesion_id] = path
+    reading = load_reading(args.reading)
+    print(export_seg(reading, args.images, masks, args.out))  # noqa: T201
+    return 0
