@@ -462,19 +462,13 @@ class ReferenceComparison:
         """Human-readable agreement report."""
         out: list[str] = []
         if self.bor:
-            agree = sum(r[3] for r in self.bor)
-            out.append(
-                f"BOR ({self.flavour}) vs ADRS: {agree}/{len(self.bor)} subjects agree"
-            )
+            out.append(f"BOR ({self.flavour}) vs ADRS: {_agreement(self.bor)}")
             out += [
                 f"  {u}: ours {o}, ADRS {t}" + ("" if ok else f"  <- {why}")
                 for u, o, t, ok, why in self.bor
             ]
         if self.best_pct:
-            agree = sum(r[3] for r in self.best_pct)
-            out.append(
-                f"best % change vs ADTR: {agree}/{len(self.best_pct)} subjects agree"
-            )
+            out.append(f"best % change vs ADTR: {_agreement(self.best_pct)}")
             out += [
                 f"  {u}: ours {_f(o)}, ADTR {_f(t)}" + ("" if ok else f"  <- {why}")
                 for u, o, t, ok, why in self.best_pct
@@ -483,13 +477,24 @@ class ReferenceComparison:
         return out
 
 
+_NOT_IN_INPUT = "subject not in our input"
+
+
+def _agreement(rows: Sequence[tuple[str, object, object, bool, str]]) -> str:
+    """Say how many of the subjects in both agree, and how many are only theirs."""
+    both = [r for r in rows if not r[4].startswith(_NOT_IN_INPUT)]
+    only = len(rows) - len(both)
+    text = f"{sum(r[3] for r in both)}/{len(both)} subjects in both agree"
+    return text + (f" ({only} reference subject(s) not in the input)" if only else "")
+
+
 def _f(x: float | None) -> str:
     return "n/a" if x is None else f"{x:+.1f}%"
 
 
 def _why_bor(s: SubjectOutcome | None, theirs: str, ours: str) -> str:
     if s is None:
-        return "subject not in our input"
+        return _NOT_IN_INPUT
     if s.error is not None:
         return f"engine rejected the reading: {s.error.split(':')[0]}"
     if theirs == "MISSING":
@@ -580,7 +585,7 @@ def compare_with_adam(
             why = ""
             if not ok:
                 if s is None:
-                    why = "subject not in our input"
+                    why = _NOT_IN_INPUT
                 elif s.error is not None:
                     why = f"engine rejected the reading: {s.error.split(':')[0]}"
                 else:

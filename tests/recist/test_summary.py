@@ -109,17 +109,19 @@ def test_pharmaverse_recist_group_and_adam_check(tmp_path):
     assert sum(s.bor_counts["confirmed"].values()) == 5
 
 
-def test_pharmaverse_onco_against_adam(capsys, tmp_path):
+def test_pharmaverse_recist_group_against_adam(capsys, tmp_path):
+    # adam_adrs_onco.csv / adam_adtr_onco.csv were derived from the "recist" group
+    # (RECIST-correct); the hidden third of its subjects are reported, not compared
     d = shared_path("data", "pharmaverse-onco")
     rc = main(
         [
             "summary",
             "--tu",
-            str(d / "sdtm_tu_onco.csv"),
+            str(d / "sdtm_tu_onco_recist.csv"),
             "--tr",
-            str(d / "sdtm_tr_onco.csv"),
+            str(d / "sdtm_tr_onco_recist.csv"),
             "--rs",
-            str(d / "sdtm_rs_onco.csv"),
+            str(d / "sdtm_rs_onco_recist.csv"),
             "--adrs",
             str(d / "adam_adrs_onco.csv"),
             "--adtr",
@@ -130,22 +132,18 @@ def test_pharmaverse_onco_against_adam(capsys, tmp_path):
     )
     assert rc == 0
     out = capsys.readouterr().out
-    assert "vs ADRS" in out and "vs ADTR" in out
+    bor = next(line for line in out.splitlines() if "vs ADRS" in line)
+    pct = next(line for line in out.splitlines() if "vs ADTR" in line)
+    for line in (bor, pct):
+        agree, both = line.split(": ")[1].split(" subjects in both")[0].split("/")
+        assert int(both) >= 2
+        assert agree == both, out
     doc = json.loads((tmp_path / "summary.json").read_text())
     assert doc["n"] == sum(doc["bor_counts"]["confirmed"].values())
     for stem in ("waterfall", "spider", "swimmer", "km_pfs", "km_dor"):
         assert (tmp_path / f"{stem}.png").stat().st_size > 0
         assert (tmp_path / f"{stem}.svg").stat().st_size > 0
     assert "data:image/png;base64," in (tmp_path / "summary.html").read_text()
-    # every disagreement is explained
-    for line in out.splitlines():
-        if (
-            line.startswith("  ")
-            and ("ours" in line)
-            and ("ADRS" in line or "ADTR" in line)
-        ):
-            mine = line.split("ours ")[1].split(", ")[0]
-            assert "<-" in line or mine in line.split(",")[1]
 
 
 def test_summary_of_reading_folder(tmp_path, sample_reading):
