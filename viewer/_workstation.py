@@ -319,7 +319,7 @@ class Workstation:
         self.base.set_visible(both)
         self.cur.set_visible(True)
         grid = self.viewer.canvas.grid
-        grid.stride = -len(self.cur.layers)
+        grid.stride = len(self.cur.layers)
         grid.enabled = both
         self.viewer.layers.selection.active = self.cur.draft
 
