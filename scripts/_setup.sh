@@ -8,7 +8,7 @@ SYSTEM_PACKAGES=(
   xvfb xauth libgl1 libegl1 libgl1-mesa-dri libglib2.0-0 libfontconfig1 libdbus-1-3
   libxkbcommon-x11-0 libxcb-icccm4 libxcb-image0 libxcb-keysyms1 libxcb-randr0
   libxcb-render-util0 libxcb-xinerama0 libxcb-xfixes0 libxcb-shape0 libxcb-cursor0
-  poppler-utils
+  poppler-utils dicom3tools
 )
 missing=()
 for pkg in "${SYSTEM_PACKAGES[@]}"; do

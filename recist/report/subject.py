@@ -185,7 +185,7 @@ def _title(fig: Figure, text: str) -> None:
 
 def _table(
     ax: Axes, head: list[str], rows: list[list[str]], *, fontsize: float = 7
-) -> None:
+) -> Any:
     ax.set_axis_off()
     colours = []
     for row in rows:
@@ -216,6 +216,17 @@ def _table(
             cell.set_text_props(ha="left")
             cell.PAD = 0.03
     tab.auto_set_column_width(list(range(len(head))))
+    return tab
+
+
+def _bottom_of(fig: Figure, artist: Any) -> float:
+    """Return the bottom of a drawn artist, in figure coordinates (0 at the foot)."""
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+
+    canvas = fig.canvas if isinstance(fig.canvas, FigureCanvasAgg) else None
+    renderer = (canvas or FigureCanvasAgg(fig)).get_renderer()
+    box = artist.get_window_extent(renderer).transformed(fig.transFigure.inverted())
+    return float(box.y0)
 
 
 def _page1(a: Assessment) -> Figure:
@@ -225,15 +236,15 @@ def _page1(a: Assessment) -> Figure:
     _title(fig, "Central review — RECIST subject report")
     y = 0.925
     for k, v in _header_lines(a):
-        fig.text(_MARGIN, y, k, fontsize=9, weight="bold")
+        fig.text(_MARGIN, y, k, fontsize=9, weight="bold", va="top")
         fig.text(
             _MARGIN + 0.14, y, "\n".join(textwrap.wrap(v, 95)), fontsize=9, va="top"
         )
         y -= 0.018 * (1 + len(v) // 95)
     head, rows = lesion_table(a)
     ax = fig.add_axes((_MARGIN, 0.22, 1 - 2 * _MARGIN, y - 0.24))
-    _table(ax, head, rows, fontsize=7 if len(head) <= 7 else 6)
-    yb = 0.19
+    tab = _table(ax, head, rows, fontsize=7 if len(head) <= 7 else 6)
+    yb = _bottom_of(fig, tab) - 0.03  # just below the table
     for line in _bor_lines(a):
         wrapped = textwrap.wrap(line, 110)
         fig.text(

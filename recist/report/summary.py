@@ -499,7 +499,10 @@ def _why_bor(s: SubjectOutcome | None, theirs: str, ours: str) -> str:
         return f"engine rejected the reading: {s.error.split(':')[0]}"
     if theirs == "MISSING":
         return "ADRS has no BOR for this subject"
-    return "derivation differs (see per-visit responses; the onco group is not strict RECIST)"
+    return (
+        "derivation differs (see per-visit responses; "
+        "the onco group is not strict RECIST)"
+    )
 
 
 def _other_visits(
