@@ -14,13 +14,14 @@ def shared_path(*parts: str) -> Path:
     """Return ``../shared/<parts>`` or skip the calling test with the reason."""
     path = SHARED.joinpath(*parts)
     if not path.exists():
-        pytest.skip(f"outside reference data absent: {path} (see ../shared/data/*/README.md)")
+        reason = f"outside reference data absent: {path} (see ../shared/data/*/README)"
+        pytest.skip(reason)
     return path
 
 
 @pytest.fixture
 def shared() -> type:
-    """Access to ``../shared``: ``shared.path("data", "pydicom-ct")`` skips when absent."""
+    """Reach ``../shared``: ``shared.path("data", "x")`` skips when absent."""
 
     class _Shared:
         root = SHARED

@@ -224,7 +224,7 @@ def _bottom_of(fig: Figure, artist: Any) -> float:
     from matplotlib.backends.backend_agg import FigureCanvasAgg
 
     canvas = fig.canvas if isinstance(fig.canvas, FigureCanvasAgg) else None
-    renderer = (canvas or FigureCanvasAgg(fig)).get_renderer()
+    renderer = (canvas or FigureCanvasAgg(fig)).get_renderer()  # type: ignore[no-untyped-call]
     box = artist.get_window_extent(renderer).transformed(fig.transFigure.inverted())
     return float(box.y0)
 
