@@ -32,7 +32,8 @@ def add_subparser(subparsers: Any) -> None:
         "--screenshot",
         type=Path,
         metavar="OUT.png",
-        help="render the window with its widgets (virtual display if needed), save, exit",
+        help="render the window with its widgets (virtual display if needed), "
+        "save, exit",
     )
     p.add_argument(
         "--preset", default="soft tissue", help="window preset (default: soft tissue)"

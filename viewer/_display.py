@@ -61,7 +61,7 @@ def level_width(low: float, high: float) -> tuple[float, float]:
 def drag_window(
     level: float, width: float, dx: float, dy: float, *, hu_per_pixel: float = 2.0
 ) -> tuple[float, float]:
-    """New window after a drag of (dx, dy) screen pixels.
+    """Return the new window after a drag of (dx, dy) screen pixels.
 
     Right = wider window, down = higher level (as on most PACS); width stays >= 1.
 
@@ -91,7 +91,8 @@ def status_text(volume: Volume, world: npt.ArrayLike, label: str = "") -> str:
     hu = hu_at(volume, world)
     x, y, z = world_to_lps(world)[:3]
     pos = (
-        f"{'L' if x >= 0 else 'R'} {abs(x):.1f}  {'P' if y >= 0 else 'A'} {abs(y):.1f}  "
+        f"{'L' if x >= 0 else 'R'} {abs(x):.1f}  "
+        f"{'P' if y >= 0 else 'A'} {abs(y):.1f}  "
         f"{'S' if z >= 0 else 'I'} {abs(z):.1f} mm"
     )
     value = "HU --" if hu is None else f"HU {hu:.0f}"

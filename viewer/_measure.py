@@ -70,7 +70,7 @@ def _point(p: npt.ArrayLike) -> PointLPS:
 
 
 def image_ref(volume: Volume, slice_index: int) -> ImageRef:
-    """The DICOM slice (study, series, SOP instance) behind an array slice.
+    """Return the DICOM slice (study, series, SOP instance) behind an array slice.
 
     Raises
     ------
@@ -165,7 +165,7 @@ def auto_axes(
 def target_measurement(
     long: Line, short: Line | None = None, *, nodal: bool = False
 ) -> Measurement:
-    """The engine value of a measured target: long axis, or short axis if nodal.
+    """Return the engine value of a target: long axis, or short axis if nodal.
 
     ``endpoints_lps`` keeps the long axis then (when given) the short axis, so a
     reopened reading redraws both exactly.

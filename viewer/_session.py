@@ -170,7 +170,7 @@ class ReadingSession:
         return bool(self._redo)
 
     def assessment(self) -> Assessment | None:
-        """The engine's assessment, or None while the reading cannot be assessed."""
+        """Return the engine's assessment (None while it cannot be assessed)."""
         try:
             return assess(self._reading)
         except RecistError:
@@ -181,18 +181,21 @@ class ReadingSession:
         return check_reading(self._reading)
 
     def lesion(self, lesion_id: str) -> Lesion | None:
-        """A baseline lesion by id."""
+        """Return a baseline lesion by id (None if absent)."""
         b = self._reading.baseline
         return next(
             (x for x in (*b.targets, *b.non_targets) if x.lesion_id == lesion_id), None
         )
 
     def followup(self, date: dt.date) -> TimePoint | None:
-        """The follow-up on a date, if recorded."""
+        """Return the follow-up on a date, if recorded."""
         return next((t for t in self._reading.followups if t.date == date), None)
 
     def next_id(self, kind: str) -> str:
-        """Next free id of a kind: ``"target"`` (T01), ``"non_target"`` (NT01), ``"new"``."""
+        """Return the next free id of a kind.
+
+        ``"target"`` (T01), ``"non_target"`` (NT01) or ``"new"`` (NEW01).
+        """
         prefix = _PREFIX[kind]
         b = self._reading.baseline
         ids = [x.lesion_id for x in (*b.targets, *b.non_targets)]
@@ -328,7 +331,8 @@ class ReadingSession:
         if self.followup(date) is not None:
             return
         if date <= self._reading.baseline.date:
-            msg = f"a follow-up ({date}) must be after the baseline ({self._reading.baseline.date})"
+            base = self._reading.baseline.date
+            msg = f"a follow-up ({date}) must be after the baseline ({base})"
             raise InvalidInputError(msg)
         tp = TimePoint(date=date, study_uids=tuple(study_uids))
         self.apply(self._with_followup(date, tp), f"{date}: add time point")
@@ -423,10 +427,10 @@ def check_images(
     --------
     >>> import datetime as dt
     >>> r = Reading(baseline=Baseline(date=dt.date(2026, 1, 5)), subject_id="A")
-    >>> check_images(r, patient_id="B", study_uids=None)
+    >>> check_images(r, patient_id="B", study_uids=None)  # doctest: +ELLIPSIS
     Traceback (most recent call last):
     ...
-    viewer._session.ReadingMismatchError: this reading is of subject 'A' but the images are of patient 'B': open the reading with that patient's images
+    viewer._session.ReadingMismatchError: this reading is of subject 'A' but ...
     """
     sid = reading.subject_id
     if sid and patient_id and sid.strip() != patient_id.strip():

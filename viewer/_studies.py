@@ -18,8 +18,10 @@ def parse_dicom_date(value: str) -> dt.date | None:
 
     Examples
     --------
-    >>> parse_dicom_date("20260105"), parse_dicom_date("2026-01-05"), parse_dicom_date("")
-    (datetime.date(2026, 1, 5), datetime.date(2026, 1, 5), None)
+    >>> parse_dicom_date("20260105"), parse_dicom_date("2026-01-05")
+    (datetime.date(2026, 1, 5), datetime.date(2026, 1, 5))
+    >>> parse_dicom_date("") is None
+    True
     """
     v = value.strip()
     for fmt in ("%Y%m%d", "%Y-%m-%d", "%Y.%m.%d"):
@@ -70,7 +72,8 @@ def group_studies(series: Sequence[SeriesInfo]) -> tuple[Study, ...]:
     patients = sorted({s.patient_id for s in series})
     if len(patients) > 1:
         msg = (
-            f"the folder holds images of {len(patients)} patients ({', '.join(patients)}):"
+            f"the folder holds images of {len(patients)} patients "
+            f"({', '.join(patients)}):"
             " open one patient's studies at a time"
         )
         raise InvalidInputError(msg)

@@ -133,7 +133,7 @@ class Pane:
         return world_to_index(self.volume.geometry, world)
 
     def to_world(self, data: npt.ArrayLike) -> npt.NDArray[np.float64]:
-        """This pane's annotation data -> world points."""
+        """Map this pane's annotation data (array index) to world points."""
         if self.volume is None:
             raise InvalidInputError("no image in this pane")
         return index_to_world(self.volume.geometry, data)
@@ -249,7 +249,7 @@ class Workstation:
         return 0
 
     def volume(self, index: int) -> Volume:
-        """The volume of a study's selected series (read once)."""
+        """Return the volume of a study's selected series (read once)."""
         series = self.selected[self.studies[index].study_uid]
         if series.key not in self._volumes:
             self._volumes[series.key] = read_volume(series)
@@ -385,7 +385,7 @@ class Workstation:
         self._label_draft()
 
     def draft_lines(self) -> list[_measure.Line]:
-        """The draft lines of the current pane, measured in mm (long axis first)."""
+        """Measure the current pane's draft lines in mm (long axis first)."""
         vol = self._vol()
         lines = [
             np.asarray(d, dtype=float)[:2]
@@ -465,7 +465,8 @@ class Workstation:
     def _need_baseline(self) -> None:
         if not self.is_baseline:
             raise InvalidInputError(
-                "targets and non-targets are chosen at baseline: open the baseline study"
+                "targets and non-targets are chosen at baseline: "
+                "open the baseline study"
             )
 
     def _need_followup(self) -> dt.date:
@@ -490,7 +491,10 @@ class Workstation:
         self.cur.draft.data = []
 
     def mark_target(self, lesion_id: str, kind: str) -> None:
-        """Follow-up: ``"too_small"`` (5 mm), ``"absent"`` (0 mm) or ``"not_evaluable"``."""
+        """Follow-up: mark a target too small (5 mm), absent (0 mm) or not evaluable.
+
+        ``kind`` is ``"too_small"``, ``"absent"`` or ``"not_evaluable"``.
+        """
         d = self._need_followup()
         values = {
             "too_small": Measurement.too_small,
@@ -605,7 +609,7 @@ class Workstation:
         self.overlay.text = status_text(vol, world, f"{date}{base}")
 
     def status(self, world: npt.ArrayLike) -> str:
-        """The status line for a world point on the current visit."""
+        """Return the status line for a world point on the current visit."""
         return status_text(self._vol(), world, self.current_date.isoformat())
 
     def slice_z_mm(self, pane: Pane) -> float | None:

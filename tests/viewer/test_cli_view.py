@@ -1,4 +1,4 @@
-"""``recist view PATH --reading R --timepoint D --screenshot OUT`` on a virtual display."""
+"""``recist view PATH --reading R --timepoint D --screenshot OUT`` (virtual display)."""
 
 from __future__ import annotations
 
@@ -47,12 +47,8 @@ def test_view_screenshot_of_measured_followup(
     done = subprocess.run(cmd, env=env, capture_output=True, text=True, timeout=120)
     assert done.returncode == 0, done.stderr[-2000:]
     img = imread(out)
-    assert (
-        img.shape[0] >= 800
-    )
-    assert (
-        img.shape[1] >= 1200
-    )
+    assert img.shape[0] >= 800
+    assert img.shape[1] >= 1200
     assert img[..., :3].mean() > 20  # not black
     # the canvas region (middle) holds CT: many distinct grey levels
     mid = img[

@@ -1,4 +1,4 @@
-"""A reader measures the sample study at the truth positions; the panel shows the truth."""
+"""A reader measures the sample study at the truth positions; the panel shows truth."""
 
 from __future__ import annotations
 

@@ -85,7 +85,7 @@ class ResponsePanel(QWidget):
         self.session.set_criteria(Criteria(text))
 
     def rows(self) -> list[tuple[str, ...]]:
-        """The table as text, one tuple per row (baseline first)."""
+        """Return the table as text, one tuple per row (baseline first)."""
         return [
             tuple(_text(self.table.item(r, c)) for c in range(self.table.columnCount()))
             for r in range(self.table.rowCount())
@@ -135,7 +135,8 @@ class ResponsePanel(QWidget):
                 )
             )
             text.append(
-                f"{tp.date} {tp.overall.value.value}: {tp.overall.reason} ({tp.overall.rule})"
+                f"{tp.date} {tp.overall.value.value}: {tp.overall.reason}"
+                f" ({tp.overall.rule})"
             )
         self.table.setRowCount(len(rows))
         for r, row in enumerate(rows):
