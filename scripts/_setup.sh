@@ -8,6 +8,8 @@ SYSTEM_PACKAGES=(
   xvfb xauth libgl1 libegl1 libgl1-mesa-dri libglib2.0-0 libfontconfig1 libdbus-1-3
   libxkbcommon-x11-0 libxcb-icccm4 libxcb-image0 libxcb-keysyms1 libxcb-randr0
   libxcb-render-util0 libxcb-xinerama0 libxcb-xfixes0 libxcb-shape0 libxcb-cursor0
+  libopengl0 libx11-xcb1 libxcb-xkb1 libxcb-sync1 libxcb-shm0 libxcb-util1 libxrender1
+  libxi6 libsm6 libice6 libfreetype6
   poppler-utils dicom3tools
 )
 missing=()
