@@ -10,7 +10,7 @@ SYSTEM_PACKAGES=(
   libxcb-render-util0 libxcb-xinerama0 libxcb-xfixes0 libxcb-shape0 libxcb-cursor0
   libopengl0 libx11-xcb1 libxcb-xkb1 libxcb-sync1 libxcb-shm0 libxcb-util1 libxrender1
   libxi6 libsm6 libice6 libfreetype6
-  poppler-utils dicom3tools
+  poppler-utils dicom3tools dcm2niix
 )
 missing=()
 for pkg in "${SYSTEM_PACKAGES[@]}"; do
