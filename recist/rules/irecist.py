@@ -190,13 +190,16 @@ def step(
         n for n in tp.new_lesions if n.present and n.lesion_id in unequivocal_ids
     ]
     present_ids = frozenset(n.lesion_id for n in present)
+    # irecist.md §3: a new lesion is progression when never seen before; one seen
+    # earlier (resolved, then back) counts only through the new-target sum.
+    unseen = sorted(present_ids - state.seen_new_ids)
     nlt, nlnt = _classify_new(state, present)
     nlt_sum = _new_target_sum(nlt, tp)
     nlt_nadir = min(state.new_target_sums) if state.new_target_sums else None
     nlt_pd = nlt_sum is not None and nlt_nadir is not None and is_pd(nlt_sum, nlt_nadir)
     t_pd = cats.target.value is Response.PD
     nt_pd = cats.non_target.value is Response.PD
-    new_prog = bool(present) or nlt_pd
+    new_prog = bool(unseen) or nlt_pd
     inputs: dict[str, object] = {
         "new_target_sum_mm": nlt_sum,
         "new_target_nadir_mm": nlt_nadir,
@@ -213,13 +216,28 @@ def step(
         else state.seen_new_ids,
     )
     target, non_target = _relabel(cats.target), _relabel(cats.non_target)
-    new_status = NewLesionStatus.Y if present else NewLesionStatus.N
+    new_status = NewLesionStatus.N
     if not present and cats.new_lesions.value is NewLesionStatus.EQUIVOCAL:
         new_status = NewLesionStatus.EQUIVOCAL
 
     def ordinary() -> Assessed[Response]:
+        # Only called when no new lesion progresses (none, or only ones seen before).
         base = overall_response(cats.target.value, cats.non_target.value, new_status)
-        return _relabel(explain_overall(base, cats))
+        out = _relabel(explain_overall(base, cats))
+        if not present:
+            return out
+        ids = ", ".join(sorted(present_ids))
+        if out.value is Response.ICR:
+            # I-08: never iCR with a new lesion present.
+            nt_only = cats.target.value is Response.NA
+            v = Response.NON_ICR_NON_IUPD if nt_only else Response.IPR
+            why = (
+                f"{v.value}: categories give iCR but new lesion {ids} (seen before, "
+                "not a new progression) is present (I-08)"
+            )
+            return Assessed(v, "iRECIST §4.2", why, out.inputs)
+        why = f"{out.reason}; new lesion {ids} seen before, not a new progression"
+        return Assessed(out.value, out.rule, why, out.inputs)
 
     def progression_text() -> str:
         parts = []
@@ -227,8 +245,10 @@ def step(
             parts.append(f"target ({cats.target.reason})")
         if nt_pd:
             parts.append(f"non-target ({cats.non_target.reason})")
-        if present:
-            parts.append(f"new lesion {', '.join(sorted(present_ids))}")
+        if unseen:
+            parts.append(f"new lesion {', '.join(unseen)}")
+        elif present and ep is not None and NEW in ep.triggers:
+            parts.append(f"new lesion {', '.join(sorted(present_ids))} still present")
         if nlt_pd:
             parts.append(f"new target sum {nlt_sum} mm over its nadir {nlt_nadir} mm")
         return "; ".join(parts)
@@ -294,6 +314,7 @@ def step(
     confirms: list[str] = []
     target_confirms = nt_confirms = False
     fresh = sorted(present_ids - ep.seen_new_ids)
+    still_new = NEW in ep.triggers and bool(present)  # I-08
     if fresh:
         confirms.append(f"further new lesion {', '.join(fresh)}")
     if in_window:
@@ -328,8 +349,11 @@ def step(
                     confirms.append(
                         f"new non-target {lid} grew {d0} -> {n.diameter_mm} mm"
                     )
-        elif new_prog and not fresh:
-            confirms.append(f"new lesions now progress ({progression_text()})")
+        elif nlt_pd:
+            confirms.append(
+                f"new target sum {nlt_sum} mm now progresses over its nadir "
+                f"{nlt_nadir} mm"
+            )
     if target_confirms:
         why = f"iCPD: targets confirm the iUPD of {ep.start}"
         target = Assessed(Response.ICPD, "iRECIST §4.1", why, target.inputs)
@@ -348,7 +372,7 @@ def step(
             new_target_sum_mm=nlt_sum,
             inputs=inputs,
         )
-    if t_pd or nt_pd or new_prog:
+    if t_pd or nt_pd or nlt_pd or still_new:
         wait = (
             f" (only {days} days after the iUPD; confirmation needs "
             f">= {options.confirmation_min_days})"

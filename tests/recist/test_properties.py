@@ -145,13 +145,13 @@ def test_scaling_keeps_cr_pr_pd_and_sd_unless_5mm_decided(c, k):
     if "error" in before:
         return
     for b, a in zip(before["timepoints"], after["timepoints"], strict=True):
-        if b["target"] in ("CR", "PR", "PD", "NA"):
+        if b["target"] in ("CR", "PD", "NA"):
             assert a["target"] == b["target"], (b, a)
-        elif b["target"] == "SD" and a["target"] != "SD":
-            # only the absolute +5 mm rule can have kept it from PD
-            assert a["target"] == "PD"
-            assert b["pct_from_nadir"] is not None
-            assert b["pct_from_nadir"] >= 19.9
+        elif b["target"] in ("PR", "SD") and a["target"] != b["target"]:
+            # only the absolute +5 mm rule can have kept it from PD; a PR can be
+            # +20 % over its nadir too (e.g. 1.7 mm over a nadir of 0 after CR)
+            assert a["target"] == "PD", (b, a)
+            assert b["pct_from_nadir"] is None or b["pct_from_nadir"] >= 19.9, (b, a)
 
 
 BENEFIT = {

@@ -88,13 +88,31 @@ def test_not_listed_new_target_counts_zero_and_resets():
     assert overall(out) == ["iUPD", "iSD"]
 
 
-def test_reappearing_new_lesion_after_reset_opens_a_fresh_iupd():
+def test_reappearing_new_non_target_after_reset_is_not_a_new_iupd():
+    # irecist.md §3: new-lesion progression is "an unequivocal new lesion never seen
+    # before" or the new-target sum meeting PD over its own nadir. NEW01 is a new
+    # non-target seen on day 42, so its return on day 126 is neither (audit, issue 5).
     visits = [
         visit(42, {"T01": 40}, news=[new("NEW01")]),
         visit(84, {"T01": 40}, news=[new("NEW01", 0)]),
         visit(126, {"T01": 40}, news=[new("NEW01")]),
     ]
+    assert overall(run(T50, visits)) == ["iUPD", "iSD", "iSD"]
+
+
+def test_reappearing_new_target_opens_a_new_iupd_by_its_sum():
+    # NLT sum 12 -> 0 (nadir 0) -> 5: +5 mm over a nadir of 0 is RECIST PD -> iUPD.
+    a, gone = new("NEW01", 12, site="LIVER", measurable=True), new("NEW01", 0)
+    back = new("NEW01", 5, site="LIVER", measurable=True)
+    small = new("NEW01", 4.9, site="LIVER", measurable=True)
+    visits = [
+        visit(42, {"T01": 40}, news=[a]),
+        visit(84, {"T01": 40}, news=[gone]),
+        visit(126, {"T01": 40}, news=[back]),
+    ]
     assert overall(run(T50, visits)) == ["iUPD", "iSD", "iUPD"]
+    visits[2] = visit(126, {"T01": 40}, news=[small])
+    assert overall(run(T50, visits)) == ["iUPD", "iSD", "iSD"]
 
 
 def test_partial_sum_iupd_is_confirmed_like_for_like():
