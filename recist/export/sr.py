@@ -105,7 +105,8 @@ class SliceGeometry:
     ``position`` is ImagePositionPatient (centre of the first pixel, LPS mm),
     ``orientation`` ImageOrientationPatient (row cosine, column cosine),
     ``pixel_spacing`` (row spacing, column spacing) mm as in DICOM, ``frame``
-    1-based in a multi-frame instance or None.
+    1-based in a multi-frame instance or None, ``study_date`` the image's
+    StudyDate (``YYYYMMDD``, may be empty).
     """
 
     sop_uid: str
@@ -117,6 +118,7 @@ class SliceGeometry:
     orientation: tuple[float, float, float, float, float, float]
     pixel_spacing: tuple[float, float]
     path: str
+    study_date: str = ""
 
 
 def lps_to_image(
@@ -233,6 +235,7 @@ def index_images(path: str | Path) -> dict[ImageKey, SliceGeometry]:
                 orientation=(o[0], o[1], o[2], o[3], o[4], o[5]),
                 pixel_spacing=(s.pixel_spacing[0], s.pixel_spacing[1]),
                 path=h.where,
+                study_date=h.study_date,
             )
     return out
 
