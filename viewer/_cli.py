@@ -40,10 +40,17 @@ def add_subparser(subparsers: Any) -> None:
     )
     p.add_argument(
         "--side-by-side",
-        action="store_true",
-        help="show baseline next to the follow-up",
+        action=argparse.BooleanOptionalAction,
+        default=None,
+        help="show baseline next to the follow-up (default: on when a reading is "
+        "given and --timepoint is a follow-up)",
     )
     p.set_defaults(func=run)
+
+
+#: Window size of ``--screenshot`` (a 1080p reading monitor) and its screen.
+WINDOW_PX = (1920, 1080)
+_SCREEN = "1920x1200x24"
 
 
 class _Xvfb:
@@ -57,7 +64,8 @@ class _Xvfb:
         try:
             from pyvirtualdisplay.display import Display
 
-            self.display = Display(visible=False, size=(1600, 1000), color_depth=24)
+            w, h, depth = (int(v) for v in _SCREEN.split("x"))
+            self.display = Display(visible=False, size=(w, h), color_depth=depth)
             self.display.start()
             return
         except Exception:
@@ -70,7 +78,7 @@ class _Xvfb:
             if not Path(f"/tmp/.X11-unix/X{n}").exists():
                 break
         self.proc = subprocess.Popen(
-            [exe, f":{n}", "-screen", "0", "1600x1000x24", "-nolisten", "tcp"],
+            [exe, f":{n}", "-screen", "0", _SCREEN, "-nolisten", "tcp"],
             stdout=subprocess.DEVNULL,
             stderr=subprocess.DEVNULL,
         )
@@ -104,7 +112,7 @@ def run(args: argparse.Namespace) -> int:
         return _run_on_virtual_display(args)
     import napari
 
-    from viewer._widgets import dock_widgets
+    from viewer._widgets import arrange_docks, dock_widgets
     from viewer._workstation import Workstation
 
     viewer = napari.Viewer(title="recist — reading workstation", show=True)
@@ -116,17 +124,25 @@ def run(args: argparse.Namespace) -> int:
         viewer.close()
         print(f"recist view: {exc}")
         return 2
-    dock_widgets(viewer, ws)
+    widgets = dock_widgets(viewer, ws)
     ws.set_preset(args.preset)
-    if args.side_by_side:
-        ws.set_side_by_side(True)
+    side = args.side_by_side
+    if side is None:  # the demo: a measured follow-up beside its baseline
+        side = bool(args.reading and args.timepoint and not ws.is_baseline)
+    ws.set_side_by_side(side)
+    qwin = viewer.window._qt_window
+    if args.screenshot is not None:
+        qwin.resize(*WINDOW_PX)
+    _settle()
+    arrange_docks(viewer, widgets)
+    _settle()
     targets = ws.session.reading.baseline.targets
-    if targets:
-        ws.goto_lesion(targets[0].lesion_id)
+    if targets:  # first target, on its measured slice, ~120 mm around it
+        widgets["lesions"].select(targets[0].lesion_id)
+        ws.focus_lesion(targets[0].lesion_id)
     if args.screenshot is None:
         napari.run()
         return 0
-    viewer.window._qt_window.resize(1600, 1000)
     _settle()
     _close_toasts(viewer)
     _settle()
@@ -149,8 +165,8 @@ def _run_on_virtual_display(args: argparse.Namespace) -> int:
             argv += ["--reading", str(args.reading)]
         if args.timepoint:
             argv += ["--timepoint", args.timepoint]
-        if args.side_by_side:
-            argv.append("--side-by-side")
+        if args.side_by_side is not None:
+            argv.append("--side-by-side" if args.side_by_side else "--no-side-by-side")
         code = "import sys; from recist.cli import main; sys.exit(main(sys.argv[1:]))"
         env = {**os.environ, "QT_QPA_PLATFORM": "xcb"}
         done = subprocess.run(

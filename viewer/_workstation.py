@@ -42,6 +42,11 @@ __all__ = ["Pane", "Workstation", "default_reading_path"]
 
 _EMPTY = np.zeros((1, 1, 1), dtype=np.int16)
 _COLOURS = {"T": "#ffd400", "N": "#00d0ff", "NE": "#ff4040"}  # target, non-target, new
+#: Caliper line width in voxels of the pane's grid (napari Shapes widths are in
+#: data units): about 3 screen pixels at the focus zoom on 0.7 mm pixels.
+_LINE_WIDTH = 1.0
+#: Field of view (mm) around a lesion when the workstation jumps to it.
+FOCUS_FOV_MM = 120.0
 
 
 def default_reading_path(patient_id: str) -> Path:
@@ -71,15 +76,16 @@ class Pane:
         feats = {"label": np.array([], dtype=object)}
         text = {
             "string": "{label}",
-            "color": "yellow",
-            "size": 10,
+            "color": _COLOURS["T"],
+            "size": 13,
             "anchor": "upper_left",
+            "translation": (0.0, -3.0, 0.0),  # voxels: just above the line's box
         }
         self.marks = viewer.add_shapes(
             name=f"{tag}: measurements",
             ndim=3,
-            edge_color="#ffd400",
-            edge_width=1.2,
+            edge_color=_COLOURS["T"],
+            edge_width=_LINE_WIDTH,
             features=feats,
             text=text,
         )
@@ -87,7 +93,7 @@ class Pane:
             name=f"{tag}: caliper",
             ndim=3,
             edge_color="#00ff66",
-            edge_width=1.2,
+            edge_width=_LINE_WIDTH,
             features=feats,
             text={**text, "color": "#00ff66"},
         )
@@ -103,23 +109,36 @@ class Pane:
             text={
                 "string": "{label}",
                 "color": "#ff8c00",
-                "size": 9,
+                "size": 11,
                 "anchor": "lower_left",
             },
         )
         self.layers = (self.image, self.outline, self.marks, self.draft, self.carry)
+        # the pane's title (visit and date) drawn in its corner of the canvas
+        title = self.image.name_overlay
+        title.visible = True
+        title.font_size = 12
+        title.color = "white"
+
+    def title(self, role: str, note: str = "") -> str:
+        """Return the pane's on-canvas title, e.g. ``BASELINE  2026-01-05``."""
+        if self.study is None or self.volume is None:
+            return role
+        date = self.study.date.isoformat() if self.study.date else "no date"
+        return "  ".join(x for x in (role, date, note) if x)
 
     def show(self, study: Study, volume: Volume) -> None:
         """Put a visit's volume in the pane (placed in mm by its geometry)."""
         self.study, self.volume = study, volume
         aff = layer_affine(volume.geometry)
-        date = study.date.isoformat() if study.date else "no date"
         self.image.data = volume.array
         self.image.affine = aff
-        self.image.name = f"{self.tag}: {date} {volume.metadata.get('description', '')}"
+        self.image.name = self.title(self.tag.upper())
         self.image.metadata = {"recist_volume": volume}
         self.outline.data = np.zeros(volume.array.shape, dtype=np.uint8)
         self.outline.affine = aff
+        for layer in self.layers:
+            layer.units = ("mm", "mm", "mm")  # world = patient mm (scale bar)
         # annotations live on the image's grid (data = array index), so napari
         # shows them on exactly the slice they were made on
         for layer in (self.marks, self.draft, self.carry):
@@ -159,6 +178,8 @@ class Workstation:
 
     #: Emitted with the new current study index when the time point changes.
     timepoint_changed = Signal(int)
+    #: Emitted with the new side-by-side state when it is turned on or off.
+    layout_changed = Signal(bool)
 
     def __init__(
         self,
@@ -204,6 +225,8 @@ class Workstation:
         self.overlay.visible = True
         self.overlay.color = "white"
         self.overlay.font_size = 10
+        self.overlay.position = "bottom_left"
+        viewer.canvas.overlays["scale_bar"].visible = True  # units: the layers' mm
         session.changed.connect(self._redraw)
         self.base.show(
             self.studies[self.baseline_index], self.volume(self.baseline_index)
@@ -311,17 +334,34 @@ class Workstation:
 
     def set_side_by_side(self, on: bool) -> None:
         """Baseline (left) and the current visit (right), linked in mm."""
-        self.side_by_side = on
+        changed = bool(on) != self.side_by_side
+        self.side_by_side = bool(on)
         self._layout()
+        if changed:
+            self.layout_changed.emit(self.side_by_side)
 
     def _layout(self) -> None:
         both = self.side_by_side and not self.is_baseline
         self.base.set_visible(both)
         self.cur.set_visible(True)
+        self.base.image.name = self.base.title("BASELINE", "(reference)")
+        self.base.image.name_overlay.color = "#9ad0ff"
+        role = "BASELINE" if self.is_baseline else f"FOLLOW-UP {self.current_index}"
+        self.cur.image.name = self.cur.title(role)
+        self.overlay.text = f"reading {self.current.label}"
         grid = self.viewer.canvas.grid
         grid.stride = len(self.cur.layers)
+        grid.spacing = 6  # px: a dark gutter between the panes
         grid.enabled = both
         self.viewer.layers.selection.active = self.cur.draft
+
+    def _status_at(self, world: npt.ArrayLike) -> None:
+        vol = self.cur.volume
+        if vol is None:
+            return
+        date = self.current_date.isoformat()
+        base = " (baseline)" if self.is_baseline else ""
+        self.overlay.text = status_text(vol, world, f"{date}{base}")
 
     def set_view(self, name: str) -> None:
         """Axial, coronal or sagittal."""
@@ -346,6 +386,7 @@ class Workstation:
         step[0] = float(w[0])
         self.viewer.dims.point = step
         self.viewer.scene.camera.center = tuple(float(v) for v in w)
+        self._status_at(w)
 
     def goto_lesion(self, lesion_id: str) -> bool:
         """Jump to where a lesion was last measured (current visit, else earlier)."""
@@ -353,6 +394,28 @@ class Workstation:
         if not pts:
             return False
         self.goto_lps(np.mean(np.asarray(pts[:2], dtype=float), axis=0))
+        return True
+
+    def zoom_to_fov(self, fov_mm: float = FOCUS_FOV_MM) -> float:
+        """Zoom so one pane shows ``fov_mm`` millimetres across its shorter side.
+
+        napari's camera zoom is screen pixels per world unit (mm here); in side
+        by side each pane has half the canvas width.  Returns the zoom set.
+        """
+        h, w = (float(v) for v in self.viewer.canvas.size)
+        grid = self.viewer.canvas.grid
+        if grid.enabled:
+            rows, cols = grid.actual_shape(self.viewer.layers)
+            h, w = h / max(rows, 1), w / max(cols, 1)
+        zoom = max(min(h, w), 1.0) / float(fov_mm)
+        self.viewer.scene.camera.zoom = zoom
+        return zoom
+
+    def focus_lesion(self, lesion_id: str, *, fov_mm: float = FOCUS_FOV_MM) -> bool:
+        """Jump to a lesion's measured slice and zoom to ``fov_mm`` around it."""
+        if not self.goto_lesion(lesion_id):
+            return False
+        self.zoom_to_fov(fov_mm)
         return True
 
     def lesion_points(
@@ -584,7 +647,15 @@ class Workstation:
             for n in tp.new_lesions
         ]
         pts, labels = [], []
+        tp = self.session.followup(self.current_date)
+        done = (
+            set()
+            if tp is None
+            else {*tp.targets, *(n.lesion_id for n in tp.new_lesions)}
+        )
         for lid in dict.fromkeys(ids):
+            if lid in done:  # measured at this visit: its caliper shows where it is
+                continue
             p = self.lesion_points(lid, upto=self.current_date, before=True)
             if p:
                 pts.append(
@@ -603,10 +674,7 @@ class Workstation:
         vol = self.cur.volume
         if vol is None:
             return
-        world = np.asarray(viewer.cursor.position, dtype=float)[-3:]
-        date = self.current_date.isoformat()
-        base = " (baseline)" if self.is_baseline else ""
-        self.overlay.text = status_text(vol, world, f"{date}{base}")
+        self._status_at(np.asarray(viewer.cursor.position, dtype=float)[-3:])
 
     def status(self, world: npt.ArrayLike) -> str:
         """Return the status line for a world point on the current visit."""

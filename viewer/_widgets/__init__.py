@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-__all__ = ["dock_widgets"]
+__all__ = ["arrange_docks", "dock_widgets", "hide_layer_docks"]
 
 
 def dock_widgets(viewer: Any, ws: Any) -> dict[str, Any]:
@@ -25,7 +25,70 @@ def dock_widgets(viewer: Any, ws: Any) -> dict[str, Any]:
     win.add_dock_widget(widgets["tools"], name="Tools", area="left")
     win.add_dock_widget(widgets["lesions"], name="Lesions", area="right")
     win.add_dock_widget(widgets["response"], name="Response", area="right")
+    hide_layer_docks(viewer)
+    arrange_docks(viewer, widgets)
     return widgets
+
+
+def hide_layer_docks(viewer: Any) -> None:
+    """Hide napari's layer controls and layer list (Window menu reopens them).
+
+    A reader works with the workstation's panels; the generic layer docks take
+    a third of the screen and expose the annotation layers' internals.
+    """
+    qt_viewer = viewer.window._qt_viewer
+    for dock in (qt_viewer.dockLayerControls, qt_viewer.dockLayerList):
+        dock.setVisible(False)
+
+
+#: Widths (px) of the left (time points, tools) and right (lesions, response)
+#: dock columns; the right one grows (to ``RIGHT_DOCK_MAX_PX``) until the lesion
+#: table's per-visit columns fit without scrolling.
+LEFT_DOCK_PX = 340
+RIGHT_DOCK_PX = 560
+RIGHT_DOCK_MAX_PX = 760
+
+
+def _dock_of(widget: Any) -> Any:
+    from qtpy.QtWidgets import QDockWidget
+
+    w = widget
+    while w is not None and not isinstance(w, QDockWidget):
+        w = w.parentWidget()
+    return w
+
+
+def arrange_docks(viewer: Any, widgets: dict[str, Any]) -> None:
+    """Size the dock columns; the tables' docks get the height their rows need.
+
+    Call again after the window is resized (Qt keeps proportions, not sizes).
+    """
+    from qtpy.QtCore import Qt
+
+    qwin = viewer.window._qt_window
+    docks = {k: _dock_of(w) for k, w in widgets.items()}
+    if any(d is None for d in docks.values()):
+        return
+    table = widgets["lesions"].table
+    head = table.horizontalHeader()
+    need = 40 + sum(
+        max(table.sizeHintForColumn(c), head.sectionSizeHint(c))
+        for c in range(table.columnCount())
+    )
+    right = min(max(RIGHT_DOCK_PX, need), RIGHT_DOCK_MAX_PX)
+    qwin.resizeDocks(
+        [docks["timepoints"], docks["lesions"]],
+        [LEFT_DOCK_PX, right],
+        Qt.Orientation.Horizontal,
+    )
+    height = max(qwin.height(), 600)
+    for top, bottom in (("timepoints", "tools"), ("lesions", "response")):
+        need = int(widgets[top].sizeHint().height()) + 40
+        qwin.resizeDocks(
+            [docks[top], docks[bottom]],
+            [need, max(height - need, 300)],
+            Qt.Orientation.Vertical,
+        )
 
 
 def make_workstation_widget(napari_viewer: Any) -> Any:

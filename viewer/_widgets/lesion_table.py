@@ -14,12 +14,7 @@ from qtpy.QtWidgets import (
     QWidget,
 )
 
-
-def _hide_rows_header(table: QTableWidget) -> None:
-    header = table.verticalHeader()
-    if header is not None:
-        header.setVisible(False)
-
+from viewer._widgets._qt import fit_rows, hide_rows_header
 
 __all__ = ["LesionTable"]
 
@@ -43,7 +38,7 @@ class LesionTable(QWidget):
         super().__init__(parent)
         self.ws = ws
         self.table = QTableWidget(0, 4)
-        _hide_rows_header(self.table)
+        hide_rows_header(self.table)
         self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
         self.table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
         self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
@@ -61,8 +56,8 @@ class LesionTable(QWidget):
         """Rebuild from the session's reading and the engine's rule check."""
         r = self.ws.session.reading
         dates = [tp.date for tp in r.followups]
-        head = ["ID", "Type", "Site", "Nodal", f"BL {r.baseline.date}"]
-        head += [d.isoformat() for d in dates]
+        head = ["ID", "Type", "Site", "Node", f"BL\n{r.baseline.date}"]
+        head += [f"FU{j}\n{d.isoformat()}" for j, d in enumerate(dates, 1)]
         rows: list[list[str]] = []
         for t in r.baseline.targets:
             row = [
@@ -115,7 +110,7 @@ class LesionTable(QWidget):
                 if row[0] in bad:
                     item.setForeground(QColor("#ff6060"))
                 self.table.setItem(i, c, item)
-        self.table.resizeColumnsToContents()
+        fit_rows(self.table, min_rows=4, max_rows=12)
         self.table.blockSignals(False)
         v = self.ws.session.violations()
         self.violations.setText(

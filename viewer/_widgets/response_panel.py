@@ -23,13 +23,7 @@ from qtpy.QtWidgets import (
 from recist.model import Assessment
 from recist.terms import Criteria
 from viewer._session import ReadingSession
-
-
-def _hide_rows_header(table: QTableWidget) -> None:
-    header = table.verticalHeader()
-    if header is not None:
-        header.setVisible(False)
-
+from viewer._widgets._qt import fit_rows, hide_rows_header
 
 __all__ = ["ResponsePanel"]
 
@@ -69,11 +63,11 @@ class ResponsePanel(QWidget):
         top.addWidget(self.bor, 1)
         self.table = QTableWidget(0, len(COLUMNS))
         self.table.setHorizontalHeaderLabels(list(COLUMNS))
-        _hide_rows_header(self.table)
+        hide_rows_header(self.table)
         self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
         self.reasons = QPlainTextEdit()
         self.reasons.setReadOnly(True)
-        self.reasons.setMaximumHeight(120)
+        self.reasons.setMinimumHeight(160)
         lay = QVBoxLayout(self)
         lay.addLayout(top)
         lay.addWidget(self.table)
@@ -134,10 +128,7 @@ class ResponsePanel(QWidget):
                     tp.overall.value.value,
                 )
             )
-            text.append(
-                f"{tp.date} {tp.overall.value.value}: {tp.overall.reason}"
-                f" ({tp.overall.rule})"
-            )
+            text.append(f"{tp.date}  {tp.overall.reason}  [{tp.overall.rule}]")
         self.table.setRowCount(len(rows))
         for r, row in enumerate(rows):
             for c, val in enumerate(row):
@@ -145,13 +136,13 @@ class ResponsePanel(QWidget):
                 if r > 0 and c == 7:
                     item.setToolTip(a.timepoints[r - 1].overall.reason)
                 self.table.setItem(r, c, item)
-        self.table.resizeColumnsToContents()
+        fit_rows(self.table, max_rows=12)
         b = a.best_overall_response
         self.bor.setText(f"BOR: {b.value.value}")
         self.bor.setToolTip(f"{b.reason} ({b.rule})")
-        text.append(f"BOR {b.value.value}: {b.reason} ({b.rule})")
+        text.append(f"BOR {b.value.value}: {b.reason}  [{b.rule}]")
         text += [f"warning: {w}" for w in a.warnings]
-        self.reasons.setPlainText("\n".join(text))
+        self.reasons.setPlainText("\n\n".join(text))
 
     @property
     def best_response(self) -> str:

@@ -18,13 +18,7 @@ from qtpy.QtWidgets import (
 )
 
 from viewer._display import PRESETS
-
-
-def _hide_rows_header(table: QTableWidget) -> None:
-    header = table.verticalHeader()
-    if header is not None:
-        header.setVisible(False)
-
+from viewer._widgets._qt import compact, fit_rows, hide_rows_header
 
 __all__ = ["TimepointBrowser"]
 
@@ -37,7 +31,7 @@ class TimepointBrowser(QWidget):
         self.ws = ws
         self.table = QTableWidget(len(ws.studies), 3)
         self.table.setHorizontalHeaderLabels(["Date", "Role", "Series"])
-        _hide_rows_header(self.table)
+        hide_rows_header(self.table)
         self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
         self.table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
         self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
@@ -48,6 +42,7 @@ class TimepointBrowser(QWidget):
             role = "BASELINE" if i == ws.baseline_index else f"follow-up {i}"
             self.table.setItem(i, 1, QTableWidgetItem(role))
             combo = QComboBox()
+            compact(combo, 14)
             for series in s.series:
                 combo.addItem(
                     f"{series.modality} {series.description} ({series.n_images})",
@@ -57,10 +52,12 @@ class TimepointBrowser(QWidget):
                 lambda _j, i=i, c=combo: ws.select_series(i, c.currentData())
             )
             self.table.setCellWidget(i, 2, combo)
-        self.table.resizeColumnsToContents()
+        fit_rows(self.table, max_rows=8)
         self.table.itemSelectionChanged.connect(self._on_pick)
         self.side = QCheckBox("Baseline side by side (linked in mm)")
+        self.side.setChecked(ws.side_by_side)
         self.side.toggled.connect(ws.set_side_by_side)
+        ws.layout_changed.connect(self._sync_side)
         self.preset = QComboBox()
         self.preset.addItems(list(PRESETS))
         self.preset.currentTextChanged.connect(ws.set_preset)
@@ -89,6 +86,12 @@ class TimepointBrowser(QWidget):
             row = rows.pop()
             if row != self.ws.current_index:
                 self.ws.show_timepoint(row)
+
+    def _sync_side(self, on: bool) -> None:
+        """Follow the workstation's side-by-side state (e.g. set by the CLI)."""
+        self.side.blockSignals(True)
+        self.side.setChecked(on)
+        self.side.blockSignals(False)
 
     def _sync(self, index: int) -> None:
         self.table.blockSignals(True)

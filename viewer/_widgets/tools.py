@@ -24,6 +24,7 @@ from qtpy.QtWidgets import (
 from recist.errors import RecistError
 from recist.terms import NonTargetState
 from viewer._session import SITES
+from viewer._widgets._qt import compact
 
 __all__ = ["ToolsPanel"]
 
@@ -63,13 +64,13 @@ class ToolsPanel(QWidget):
         self.site.currentTextChanged.connect(
             lambda s: self.nodal.setChecked(s == "LYMPH NODE")
         )
-        add_t = QPushButton("Baseline target")
+        add_t = QPushButton("BL target")
         add_t.clicked.connect(
             lambda: self._do(
                 ws.record_target, self.site.currentText(), nodal=self.nodal.isChecked()
             )
         )
-        add_nt = QPushButton("Baseline non-target")
+        add_nt = QPushButton("BL non-target")
         add_nt.clicked.connect(
             lambda: self._do(
                 ws.record_non_target,
@@ -78,7 +79,7 @@ class ToolsPanel(QWidget):
             )
         )
         self.lesion = QComboBox()
-        value = QPushButton("Value of lesion")
+        value = QPushButton("Record value")
         value.clicked.connect(
             lambda: self._do(ws.record_value, self.lesion.currentText())
         )
@@ -96,7 +97,7 @@ class ToolsPanel(QWidget):
         )
         self.nt_state = QComboBox()
         self.nt_state.addItems([s.value for s in NonTargetState])
-        nt = QPushButton("Set non-target state")
+        nt = QPushButton("Set NT state")
         nt.clicked.connect(
             lambda: self._do(
                 ws.set_non_target,
@@ -114,21 +115,23 @@ class ToolsPanel(QWidget):
                 nodal=self.nodal.isChecked(),
             )
         )
+        for combo in (self.site, self.lesion, self.nt_state):
+            compact(combo)
         r.addWidget(QLabel("Site"), 0, 0)
-        r.addWidget(self.site, 0, 1)
-        r.addWidget(self.nodal, 0, 2)
-        r.addWidget(add_t, 1, 0)
-        r.addWidget(add_nt, 1, 1)
-        r.addWidget(QLabel("Lesion"), 2, 0)
-        r.addWidget(self.lesion, 2, 1)
-        r.addWidget(value, 2, 2)
-        r.addWidget(small, 3, 0)
-        r.addWidget(absent, 3, 1)
-        r.addWidget(ne, 3, 2)
-        r.addWidget(self.nt_state, 4, 0, 1, 2)
-        r.addWidget(nt, 4, 2)
-        r.addWidget(self.equivocal, 5, 0)
-        r.addWidget(new, 5, 1)
+        r.addWidget(self.site, 0, 1, 1, 2)
+        r.addWidget(self.nodal, 1, 0, 1, 2)
+        r.addWidget(self.equivocal, 1, 2)
+        r.addWidget(add_t, 2, 0)
+        r.addWidget(add_nt, 2, 1)
+        r.addWidget(new, 2, 2)
+        r.addWidget(QLabel("Lesion"), 3, 0)
+        r.addWidget(self.lesion, 3, 1)
+        r.addWidget(value, 3, 2)
+        r.addWidget(small, 4, 0)
+        r.addWidget(absent, 4, 1)
+        r.addWidget(ne, 4, 2)
+        r.addWidget(self.nt_state, 5, 0, 1, 2)
+        r.addWidget(nt, 5, 2)
         undo = QPushButton("Undo")
         undo.clicked.connect(ws.session.undo)
         redo = QPushButton("Redo")
