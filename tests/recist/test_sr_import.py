@@ -6,10 +6,12 @@ producing tools' inputs, not by this code).
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 from decimal import Decimal
 from pathlib import Path
 
+import numpy as np
 import pydicom
 import pytest
 
@@ -109,8 +111,9 @@ def test_cli_json_for_others_srs(capsys: pytest.CaptureFixture[str]) -> None:
     out = capsys.readouterr()
     doc = json.loads(out.out)
     assert len(doc["documents"]) == 2
-    assert "reading" not in doc
-    assert "not written by recist" in out.err
+    assert "reading" not in doc  # volume/mean only: no lesion
+    assert any("'primary tumor': no length" in s for s in doc["skipped"])
+    assert "no length" in out.err
 
 
 def test_not_sr_truncated_and_missing(
@@ -161,3 +164,292 @@ def test_sr_that_is_not_tid1500(tmp_path: Path) -> None:
         "not a TID 1500 Measurement Report (Diagnostic imaging report)"
         in result.skipped[0]
     )
+
+
+# --- other tools' SRs back into a reading (issue 7 follow-up) -------------------
+# Expected values: the highdicom-sr README (LungNodule0001 Diameter 10.0 mm with
+# a CIRCLE, Aorta0001 Diameter 20.0 mm with a 4-point POLYLINE, Vertebra0001
+# Volume 200 mm3, Image0001 histogram mean HU) and the CT header (pydicom).
+
+HD_SR = "sr_document_with_multiple_groups.dcm"
+CT_SPACING = 0.661468  # PixelSpacing of ct_image.dcm (README, header)
+
+
+def _hd() -> tuple[Path, Path]:
+    folder = shared_path("data", "highdicom-sr")
+    return folder / HD_SR, folder / "ct_image.dcm"
+
+
+def _pixel_to_lps(ct: Path, col_row: tuple[float, float]) -> np.ndarray:
+    """Independent oracle: highdicom's own image -> patient transform."""
+    hd = pytest.importorskip("highdicom")
+    ds = pydicom.dcmread(ct, stop_before_pixels=True)
+    tf = hd.spatial.ImageToReferenceTransformer(
+        image_position=ds.ImagePositionPatient,
+        image_orientation=ds.ImageOrientationPatient,
+        pixel_spacing=ds.PixelSpacing,
+    )
+    return np.asarray(tf(np.array([col_row], dtype=float))[0])
+
+
+def test_highdicom_sr_to_reading() -> None:
+    from recist.export.sr import index_images
+
+    sr, ct = _hd()
+    result = reading_from_srs([sr], images=index_images(ct))
+    reading = result.reading
+    assert reading is not None
+    got = {
+        t.lesion_id: (t.diameter_mm, t.site, t.nodal, t.role.value)
+        for t in reading.baseline.targets
+    }
+    assert got == {
+        "LungNodule0001": (Decimal("10.0"), "LUNG", False, "TARGET"),
+        "Aorta0001": (Decimal("20.0"), "AORTA", False, "TARGET"),  # from finding
+    }
+    assert reading.baseline.date == dt.date(2004, 1, 19)  # the CT's StudyDate
+    assert reading.subject_id == "1CT1"
+    assert reading.followups == ()
+    reasons = "\n".join(result.skipped)
+    assert "'Vertebra0001': no length" in reasons
+    assert "Volume 200.0 mm3" in reasons
+    assert "'Image0001': no length" in reasons
+    assert "Intensity Histogram Mean" in reasons
+    # the ids are kept and the audit trail says where they came from
+    whats = [a.what for a in reading.audit]
+    assert any("'LungNodule0001'" in w and "not T../NT.. style" in w for w in whats)
+    ct_ds = pydicom.dcmread(ct, stop_before_pixels=True)
+    nodule, aorta = reading.baseline.targets
+    assert nodule.baseline is not None
+    assert aorta.baseline is not None
+    assert nodule.baseline.image is not None
+    assert nodule.baseline.image.sop_uid == ct_ds.SOPInstanceUID
+    assert nodule.baseline.image.series_uid == ct_ds.SeriesInstanceUID
+    # CIRCLE centre (45, 55), point (45, 65): radius 10 px = 6.61468 mm, so the
+    # endpoints are the centre -/+ 6.61468 mm along the row direction (+x here)
+    a, b = np.asarray(nodule.baseline.endpoints_lps)
+    centre = _pixel_to_lps(ct, (45.0, 55.0))
+    row = np.asarray(ct_ds.ImageOrientationPatient[:3], dtype=float)
+    np.testing.assert_allclose(a, centre - 10 * CT_SPACING * row, atol=1e-3)
+    np.testing.assert_allclose(b, centre + 10 * CT_SPACING * row, atol=1e-3)
+    # 4-point POLYLINE (a 20 px square): a diagonal, 20 * sqrt(2) px = 18.709 mm
+    ends = {tuple(np.round(p, 2)) for p in aorta.baseline.endpoints_lps}
+    diagonals = [
+        {tuple(np.round(_pixel_to_lps(ct, p), 2)) for p in pair}
+        for pair in (((25.0, 45.0), (45.0, 65.0)), ((45.0, 45.0), (25.0, 65.0)))
+    ]
+    assert ends in diagonals
+    # the SR's numbers disagree with its own coordinates (README): said, not fixed
+    notes = "\n".join(result.notes)
+    assert "13.23 mm apart but the SR records 10.0 mm" in notes
+    assert "18.71 mm apart but the SR records 20.0 mm" in notes
+
+
+def test_highdicom_sr_without_images_keeps_references() -> None:
+    sr, _ = _hd()
+    result = reading_from_srs([sr])
+    assert result.reading is not None
+    for t in result.reading.baseline.targets:
+        assert t.baseline is not None
+        assert t.baseline.endpoints_lps == ()
+        assert t.baseline.image is not None
+    assert result.reading.baseline.date == dt.date(2004, 1, 19)  # SR StudyDate
+    assert "positions (no images given)" in "\n".join(result.skipped)
+
+
+def test_sr_referencing_images_we_lack(tmp_path: Path) -> None:
+    from recist.export.sr import index_images
+
+    sr, _ = _hd()
+    other = shared_path("data", "dcmqi-tid1500", "ct")
+    result = reading_from_srs([sr], images=index_images(other))
+    assert result.reading is not None  # partial: lengths and references kept
+    assert [t.lesion_id for t in result.reading.baseline.targets] == [
+        "LungNodule0001",
+        "Aorta0001",
+    ]
+    assert all(t.baseline.endpoints_lps == () for t in result.reading.baseline.targets)
+    assert "is not among the images" in "\n".join(result.skipped)
+
+
+def test_dcmqi_srs_give_no_lesion(capsys: pytest.CaptureFixture[str]) -> None:
+    folder = shared_path("data", "dcmqi-tid1500", "sr")
+    files = sorted(str(p) for p in folder.glob("*.dcm"))
+    result = reading_from_srs(files)
+    assert result.reading is None
+    assert len(result.documents) == 2
+    reasons = "\n".join(result.skipped)
+    assert "'primary tumor': no length" in reasons
+    assert "'Measurements group 1': no length" in reasons
+    assert "Volume [mm3]" in reasons
+    assert "no measurement group with a length" in reasons
+    # a reading asked for and none possible: exit 2, the reasons on stderr
+    assert main(["import", "sr", *files]) == 2
+    err = capsys.readouterr().err
+    assert "no reading could be rebuilt" in err
+    assert "'primary tumor': no length" in err
+
+
+def test_truncated_foreign_sr_partial(tmp_path: Path) -> None:
+    sr, _ = _hd()
+    cut = tmp_path / "cut.dcm"
+    data = sr.read_bytes()
+    cut.write_bytes(data[: int(len(data) * 0.6)])
+    result = reading_from_srs([cut])
+    assert result.reading is not None
+    assert [t.lesion_id for t in result.reading.baseline.targets] == ["LungNodule0001"]
+    assert "cut.dcm: truncated" in "\n".join(result.skipped)
+
+
+def _visit(
+    src: Path, out: Path, date: str, edit: dict[str, tuple[str, str] | None]
+) -> Path:
+    """Copy the highdicom SR to another date; edit: id -> (value, unit) or drop."""
+    ds = pydicom.dcmread(src)
+    ds.StudyDate = ds.ContentDate = date
+    ds.StudyInstanceUID = pydicom.uid.generate_uid()
+    container = ds.ContentSequence[-1]  # Imaging Measurements
+    keep = []
+    for group in container.ContentSequence:
+        tid = next(
+            str(i.TextValue)
+            for i in group.ContentSequence
+            if i.ConceptNameCodeSequence[0].CodeValue == "112039"
+        )
+        if tid in edit and edit[tid] is None:
+            continue
+        if tid in edit:
+            value, unit = edit[tid]  # type: ignore[misc]
+            for item in group.ContentSequence:
+                if item.ValueType == "NUM":
+                    mv = item.MeasuredValueSequence[0]
+                    mv.NumericValue = value
+                    mv.MeasurementUnitsCodeSequence[0].CodeValue = unit
+                    mv.MeasurementUnitsCodeSequence[0].CodeMeaning = unit
+        keep.append(group)
+    container.ContentSequence = keep
+    ds.save_as(out)
+    return out
+
+
+def test_foreign_srs_merged_by_date_and_tracking_uid(tmp_path: Path) -> None:
+    sr, _ = _hd()
+    base = _visit(sr, tmp_path / "b.dcm", "20040119", {})
+    # follow-up 1: nodule 0.7 cm (= 7.0 mm), aorta not reported
+    fu1 = _visit(
+        sr,
+        tmp_path / "f1.dcm",
+        "20040301",
+        {"LungNodule0001": ("0.7", "cm"), "Aorta0001": None},
+    )
+    # follow-up 2: nodule 12 mm, aorta 21 mm
+    fu2 = _visit(
+        sr,
+        tmp_path / "f2.dcm",
+        "20040501",
+        {"LungNodule0001": ("12", "mm"), "Aorta0001": ("21", "mm")},
+    )
+    result = reading_from_srs([fu2, base, fu1])  # any order
+    reading = result.reading
+    assert reading is not None
+    assert reading.baseline.date == dt.date(2004, 1, 19)
+    assert [tp.date for tp in reading.followups] == [
+        dt.date(2004, 3, 1),
+        dt.date(2004, 5, 1),
+    ]
+    first, second = reading.followups
+    assert first.targets["LungNodule0001"].diameter_mm == Decimal("7.0")
+    assert first.targets["Aorta0001"].kind.value == "NOT EVALUATED"
+    assert second.targets["LungNodule0001"].diameter_mm == Decimal("12")
+    assert second.targets["Aorta0001"].diameter_mm == Decimal("21")
+    assert "Aorta0001: not in this time point's SRs" in "\n".join(result.notes)
+
+
+def test_untracked_followup_group_is_an_equivocal_new_lesion(tmp_path: Path) -> None:
+    sr, _ = _hd()
+    base = _visit(sr, tmp_path / "b.dcm", "20040119", {"Aorta0001": None})
+    fu = tmp_path / "f.dcm"
+    ds = pydicom.dcmread(_visit(sr, fu, "20040301", {}))
+    for group in ds.ContentSequence[-1].ContentSequence:
+        for item in group.ContentSequence:
+            if item.ConceptNameCodeSequence[0].CodeValue == "112040":
+                item.UID = pydicom.uid.generate_uid()  # a lesion never seen before
+    ds.save_as(fu)
+    result = reading_from_srs([base, fu])
+    assert result.reading is not None
+    (tp,) = result.reading.followups
+    assert tp.targets["LungNodule0001"].kind.value == "NOT EVALUATED"
+    ids = {(n.lesion_id, n.equivocal, n.diameter_mm) for n in tp.new_lesions}
+    assert ids == {
+        ("LungNodule0001", True, Decimal("10.0")),
+        ("Aorta0001", True, Decimal("20.0")),
+    }
+
+
+@pytest.mark.parametrize(
+    ("site", "expected"),  # the nodule gets Short axis 10.0 mm + Long axis 15 mm
+    [
+        pytest.param(
+            ("59441001", "Lymph node"), ("LYMPH NODE", True, "10.0"), id="node"
+        ),
+        pytest.param(("39607008", "Lung"), ("LUNG", False, "15"), id="not-node"),
+        pytest.param(
+            ("12345", "Left kidney pole"),
+            ("LEFT KIDNEY POLE", False, "15"),
+            id="unknown-site-upper-cased",
+        ),
+    ],
+)
+def test_axis_choice_and_site(
+    tmp_path: Path, site: tuple[str, str], expected: tuple[str, bool, str]
+) -> None:
+    from copy import deepcopy
+
+    sr, _ = _hd()
+    ds = pydicom.dcmread(sr)
+    group = next(
+        g for g in ds.ContentSequence[-1].ContentSequence if "LungNodule0001" in str(g)
+    )
+    for item in group.ContentSequence:
+        code = item.ConceptNameCodeSequence[0]
+        if code.CodeValue == "363698007":  # finding site
+            item.ConceptCodeSequence[0].CodeValue = site[0]
+            item.ConceptCodeSequence[0].CodeMeaning = site[1]
+        if code.CodeValue == "81827009":  # Diameter -> Short axis, add a Long axis
+            code.CodeValue, code.CodeMeaning = "103340004", "Short axis"
+            long_axis = deepcopy(item)
+    long_axis.ConceptNameCodeSequence[0].CodeValue = "103339001"
+    long_axis.ConceptNameCodeSequence[0].CodeMeaning = "Long axis"
+    long_axis.MeasuredValueSequence[0].NumericValue = "15"
+    group.ContentSequence.append(long_axis)
+    path = tmp_path / "axes.dcm"
+    ds.save_as(path)
+    result = reading_from_srs([path])
+    assert result.reading is not None
+    node = result.reading.baseline.targets[0]
+    assert node.lesion_id == "LungNodule0001"
+    assert (node.site, node.nodal, node.diameter_mm) == (
+        expected[0],
+        expected[1],
+        Decimal(expected[2]),
+    )
+
+
+def test_cli_import_then_assess(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    sr, ct = _hd()
+    out = tmp_path / "R.json"
+    code = main(["import", "sr", str(sr), "--images", str(ct), "--out", str(out)])
+    assert code == 0
+    err = capsys.readouterr().err
+    assert "skipped:" in err
+    assert "Vertebra0001" in err
+    saved = json.loads(out.read_text(encoding="utf-8"))
+    assert [t["id"] for t in saved["baseline"]["targets"]] == [
+        "LungNodule0001",
+        "Aorta0001",
+    ]
+    assert main(["assess", str(out)]) == 0
+    text = capsys.readouterr().out
+    assert "sum 30.0 mm" in text  # 10.0 + 20.0
