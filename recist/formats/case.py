@@ -13,6 +13,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 import math
+import re
 from collections.abc import Mapping
 from decimal import Decimal
 from pathlib import Path
@@ -77,12 +78,17 @@ def _date(value: Any) -> dt.date:
         return value.date()
     if isinstance(value, dt.date):
         return value
-    if isinstance(value, str):
+    if isinstance(value, str) and _ISO_DATE.fullmatch(value):
         try:
             return dt.date.fromisoformat(value)
         except ValueError:
             pass
     raise ValueError(f"expected an ISO date YYYY-MM-DD, got {value!r}")
+
+
+# Python 3.11's fromisoformat also takes 20260216 and 2026-W07-1; the format says
+# YYYY-MM-DD.
+_ISO_DATE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
 
 
 Mm = Annotated[Decimal, BeforeValidator(_number)]
@@ -309,8 +315,31 @@ def _measurement(value: MeasurementIn | SimpleValue, where: str) -> Measurement:
     return Measurement.of_mm(value, **extra)
 
 
+def _check_unique_ids(doc: ReadingIn) -> None:
+    """Refuse an id used twice at baseline or twice in one visit's new lesions."""
+    seen: set[str] = set()
+    b = doc.baseline
+    listed = [("targets", i, t.id) for i, t in enumerate(b.targets)]
+    listed += [("non_targets", i, n.id) for i, n in enumerate(b.non_targets)]
+    for group, i, lesion_id in listed:
+        if lesion_id in seen:
+            where = f"baseline.{group}[{i}].id"
+            msg = f"{where}: lesion id {lesion_id!r} is used twice at baseline"
+            raise InvalidInputError(msg, location=where)
+        seen.add(lesion_id)
+    for k, f in enumerate(doc.followups):
+        new_ids: set[str] = set()
+        for j, n in enumerate(f.new_lesions):
+            if n.id in new_ids:
+                where = f"followups[{k}].new_lesions[{j}].id"
+                msg = f"{where}: new lesion id {n.id!r} is listed twice at {f.date}"
+                raise InvalidInputError(msg, location=where)
+            new_ids.add(n.id)
+
+
 def reading_from_model(doc: ReadingIn) -> Reading:
     """Build the domain :class:`~recist.model.Reading` from the validated schema."""
+    _check_unique_ids(doc)
     b = doc.baseline
     targets = tuple(
         Lesion(
@@ -388,12 +417,58 @@ def parse_json_text(text: str, source: str = "<input>") -> Any:
     {'a': Decimal('32.2')}
     """
     try:
-        return json.loads(text, parse_float=Decimal)
+        doc = json.loads(text, parse_float=Decimal, object_pairs_hook=_Object)
     except json.JSONDecodeError as exc:
         where = f"{source}:{exc.lineno}:{exc.colno}"
         raise InvalidInputError(
             f"{where}: malformed JSON: {exc.msg}", location=where
         ) from None
+    dup = _first_duplicate(doc, ())
+    if dup is not None:
+        loc, key = dup
+        where = format_location((*loc, key))
+        msg = f"{source}: {where}: key {key!r} given twice in one object"
+        raise InvalidInputError(msg, location=where)
+    return _plain(doc)
+
+
+class _Object(dict[str, Any]):
+    """A JSON object that remembers keys given twice (``json`` keeps the last)."""
+
+    def __init__(self, pairs: list[tuple[str, Any]]) -> None:
+        super().__init__(pairs)
+        seen: set[str] = set()
+        self.duplicates: list[str] = []
+        for key, _ in pairs:
+            if key in seen:
+                self.duplicates.append(key)
+            seen.add(key)
+
+
+def _first_duplicate(
+    value: Any, loc: tuple[int | str, ...]
+) -> tuple[tuple[int | str, ...], str] | None:
+    if isinstance(value, _Object):
+        if value.duplicates:
+            return loc, value.duplicates[0]
+        items: Any = value.items()
+    elif isinstance(value, list):
+        items = enumerate(value)
+    else:
+        return None
+    for key, item in items:
+        found = _first_duplicate(item, (*loc, key))
+        if found is not None:
+            return found
+    return None
+
+
+def _plain(value: Any) -> Any:
+    if isinstance(value, dict):
+        return {k: _plain(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_plain(v) for v in value]
+    return value
 
 
 def _as_dict(source: str | Path | Mapping[str, Any]) -> tuple[Mapping[str, Any], str]:
