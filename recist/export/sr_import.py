@@ -10,10 +10,32 @@ content item also appears in full (``content``), so nothing in the SR is left
 out.
 
 :func:`reading_from_srs` rebuilds a :class:`~recist.model.Reading` from the
-SRs :mod:`recist.export.sr` writes (one per time point, merged by date).
-Calliper positions need the referenced images (``images``): without them, or
-for an image not among them, the image reference is kept and the positions
-are listed as skipped.
+SRs :mod:`recist.export.sr` writes (one per time point, merged by date), or
+from other tools' TID 1500 SRs (highdicom, dcmqi, OHIF, ...) as follows:
+
+1. Each measurement group with a linear measurement (CID 7470: Long axis,
+   Major Axis, Diameter, Length, ..., Short axis; any UCUM length unit, in
+   mm) is a TARGET at the SR's time point; a group without one (volume, mean
+   HU, histogram, SUV) is listed in ``skipped`` with what it held.
+2. Lesion id = tracking identifier, kept as written (the audit trail records
+   it with its UID); site = finding site (SNOMED -> TULOC word, unknown ->
+   the code meaning upper-cased; none -> the finding's meaning); nodal when
+   the finding or a site is a lymph node (short axis preferred, else long).
+3. Date = the time point context if it is a date, else the referenced images'
+   StudyDate (``images``), else the SR's StudyDate, else ContentDate (the
+   date the report was written, last because it is not the imaging date).
+4. SRs are merged by date; the SR typed baseline (TID 1502), else the
+   earliest date with a lesion, is the baseline.  Across dates, the same
+   tracking UID is the same lesion; a baseline target missing at a later date
+   is NOT EVALUATED there; a group never tracked at baseline is an EQUIVOCAL
+   new lesion (the reader confirms).  Other patients' SRs are skipped.
+5. Positions: see :func:`calliper_endpoints` (POLYLINE, ELLIPSE, CIRCLE);
+   SCOORD3D points are LPS already.  The recorded length is always the value
+   used; endpoints that disagree with it by more than 1 mm are noted.
+
+Calliper positions of SCOORDs need the referenced images (``images``):
+without them, or for an image not among them, the image reference is kept and
+the positions are listed as skipped.
 
 Only pydicom is used (decoding tolerates others' files, as highdicom's
 guidelines ask); nothing heavy is imported at module level.
@@ -56,9 +78,11 @@ if TYPE_CHECKING:
 __all__ = [
     "SrImport",
     "add_arguments",
+    "calliper_endpoints",
     "describe_sr",
     "import_command",
     "reading_from_srs",
+    "ucum_to_mm",
 ]
 
 logger = logging.getLogger(__name__)
@@ -794,13 +818,14 @@ def reading_from_srs(
     *,
     images: Mapping[tuple[str, int | None], SliceGeometry] | None = None,
 ) -> SrImport:
-    """Rebuild a reading from recist's TID 1500 SRs (one per time point).
+    """Rebuild a reading from TID 1500 SRs (one per time point).
 
     Parameters
     ----------
     paths : sequence of path
-        SR files; any order.  Others' TID 1500 SRs are described but give no
-        reading (listed in ``skipped``).
+        SR files; any order.  recist's own SRs are rebuilt exactly; other
+        tools' TID 1500 SRs as the module docstring says (not both at once:
+        another tool's SR among recist's is skipped).
     images : Mapping[(sop_uid, frame), SliceGeometry], optional
         The referenced images' planes (:func:`recist.export.sr.index_images`),
         needed for calliper positions.
