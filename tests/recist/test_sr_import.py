@@ -453,3 +453,51 @@ def test_cli_import_then_assess(
     assert main(["assess", str(out)]) == 0
     text = capsys.readouterr().out
     assert "sum 30.0 mm" in text  # 10.0 + 20.0
+
+
+def _with_time_point(
+    src: Path, out: Path, date: str, text: str, baseline: bool
+) -> Path:
+    """Add a TID 1502 Time Point (TEXT) and, if asked, Time Point Type baseline."""
+    from pydicom.dataset import Dataset
+
+    ds = pydicom.dcmread(src)
+    ds.StudyDate = ds.ContentDate = date
+
+    def item(vt: str, code: tuple[str, str, str]) -> Dataset:
+        d = Dataset()
+        d.RelationshipType, d.ValueType = "HAS OBS CONTEXT", vt
+        c = Dataset()
+        c.CodeValue, c.CodingSchemeDesignator, c.CodeMeaning = code
+        d.ConceptNameCodeSequence = [c]
+        return d
+
+    group = ds.ContentSequence[-1].ContentSequence[1]
+    tp = item("TEXT", ("C2348792", "UMLS", "Time Point"))
+    tp.TextValue = text
+    group.ContentSequence.append(tp)
+    if baseline:
+        kind = item("CODE", ("126072", "DCM", "Time Point Type"))
+        value = Dataset()
+        value.CodeValue, value.CodingSchemeDesignator = "C1442488", "UMLS"
+        value.CodeMeaning = "Baseline"
+        kind.ConceptCodeSequence = [value]
+        group.ContentSequence.append(kind)
+    ds.save_as(out)
+    return out
+
+
+def test_time_point_context_dates_and_baseline(tmp_path: Path) -> None:
+    sr, _ = _hd()
+    early = _visit(sr, tmp_path / "early.dcm", "20031201", {})  # screening
+    base = _with_time_point(sr, tmp_path / "b.dcm", "20040119", "2004-01-20", True)
+    later = _with_time_point(sr, tmp_path / "f.dcm", "20040301", "followup 1", False)
+    result = reading_from_srs([early, base, later])
+    assert result.reading is not None
+    # the time point's date wins over StudyDate; the typed baseline wins over
+    # an earlier SR, which is skipped; "followup 1" is no date: StudyDate
+    assert result.reading.baseline.date == dt.date(2004, 1, 20)
+    assert [tp.date for tp in result.reading.followups] == [dt.date(2004, 3, 1)]
+    reasons = "\n".join(result.skipped)
+    assert "early.dcm: dated 2003-12-01, before the baseline" in reasons
+    assert "from the time point context" in "\n".join(result.notes)
