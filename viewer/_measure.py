@@ -24,6 +24,7 @@ __all__ = [
     "auto_axes",
     "image_ref",
     "line",
+    "perpendicular_short_axis",
     "target_measurement",
     "world_lines",
 ]
@@ -181,6 +182,56 @@ def target_measurement(
     points = long.endpoints_lps + (short.endpoints_lps if short is not None else ())
     # recorded to 0.1 mm, the caliper precision of a reading CRF
     return Measurement.of_mm(f"{value:.1f}", image=long.image, endpoints_lps=points)
+
+
+def perpendicular_short_axis(
+    long_world: npt.ArrayLike, drawn_world: npt.ArrayLike
+) -> FloatArray:
+    """Constrain a drawn short axis perpendicular to the long axis (bidirectional).
+
+    Both lines lie on one axial slice (world ``(z, y, x)`` mm, so right angles
+    in world are right angles in the patient).  The short axis keeps the drawn
+    line's midpoint (where the reader put it) and its extent across the long
+    axis, and turns to the in-plane perpendicular; it is put on the long axis'
+    slice.
+
+    Parameters
+    ----------
+    long_world, drawn_world : array_like, shape (2, 3)
+        Ends of the long axis and of the drawn second line, world mm.
+
+    Returns
+    -------
+    ndarray, shape (2, 3)
+        Ends of the short axis, world mm.
+
+    Raises
+    ------
+    InvalidInputError
+        The long axis has no length in the slice plane.
+
+    Examples
+    --------
+    >>> long = [[0, 0, 0], [0, 0, 10]]         # along x
+    >>> drawn = [[0, -3, 4], [0, 3, 6]]        # oblique, through (0, 0, 5)
+    >>> perpendicular_short_axis(long, drawn).tolist()
+    [[0.0, -3.0, 5.0], [0.0, 3.0, 5.0]]
+    """
+    a, b = np.asarray(long_world, dtype=np.float64).reshape(2, 3)
+    c, d = np.asarray(drawn_world, dtype=np.float64).reshape(2, 3)
+    u = (b - a)[1:]
+    norm = float(np.hypot(*u))
+    if norm == 0.0:
+        raise InvalidInputError("draw the long axis first: it has no length")
+    u /= norm
+    n = np.array([-u[1], u[0]])  # in-plane perpendicular (y, x)
+    half = abs(float(np.dot((d - c)[1:], n))) / 2.0
+    if float(np.dot((d - c)[1:], n)) < 0:
+        n = -n  # keep the drawn line's direction
+    mid = (c + d)[1:] / 2.0
+    z = (a[0] + b[0]) / 2.0
+    ends = np.array([[z, *(mid - half * n)], [z, *(mid + half * n)]])
+    return ends
 
 
 def world_lines(measurement_points: tuple[PointLPS, ...]) -> list[FloatArray]:

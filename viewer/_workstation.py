@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import datetime as dt
 import os
-from collections.abc import Sequence
+from collections.abc import Generator, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -216,11 +216,14 @@ class Workstation:
         self.baseline_index = self._baseline_index(session.reading)
         self.current_index = self.baseline_index
         self.side_by_side = False
+        #: Bidirectional tool: the second draft line is kept perpendicular.
+        self.bidirectional = False
         self.base = Pane(viewer, "baseline")
         self.cur = Pane(viewer, "current")
         self.window = PRESETS["soft tissue"]
         self._drag = install_window_drag(viewer, self._visible_images)
         viewer.mouse_move_callbacks.append(self._on_move)
+        viewer.mouse_drag_callbacks.append(self._after_drag)
         self.overlay = viewer.canvas.overlays["text"]
         self.overlay.visible = True
         self.overlay.color = "white"
@@ -457,6 +460,43 @@ class Workstation:
         ]
         return [_measure.line(vol, self.cur.to_world(ends)) for ends in lines]
 
+    def set_bidirectional(self, on: bool) -> None:
+        """Keep the short axis perpendicular to the long axis (and apply it now)."""
+        self.bidirectional = bool(on)
+        if on:
+            self.constrain_short_axis()
+
+    def constrain_short_axis(self) -> bool:
+        """Turn the second draft line perpendicular to the first (in mm).
+
+        See :func:`viewer._measure.perpendicular_short_axis`.  Returns whether
+        there was a pair of lines to constrain.
+        """
+        layer = self.cur.draft
+        idx = [i for i, t in enumerate(layer.shape_type) if t in ("line", "path")]
+        if len(idx) < 2 or self.cur.volume is None:
+            return False
+        data = [np.asarray(d, dtype=float) for d in layer.data]
+        long_w = self.cur.to_world(data[idx[0]][:2])
+        short_w = _measure.perpendicular_short_axis(
+            long_w, self.cur.to_world(data[idx[1]][:2])
+        )
+        data[idx[1]] = self.cur.to_data(short_w)
+        types = list(layer.shape_type)
+        layer.data = []
+        for d, t in zip(data, types, strict=True):
+            layer.add(d, shape_type=t)
+        self._label_draft()
+        return True
+
+    def _after_drag(self, _viewer: Any, event: Any) -> Generator[None, None, None]:
+        """After a drag (a line drawn), apply the bidirectional constraint."""
+        yield
+        while event.type == "mouse_move":
+            yield
+        if self.bidirectional:
+            self.constrain_short_axis()
+
     def _label_draft(self) -> None:
         try:
             lines = self.draft_lines()
@@ -486,6 +526,8 @@ class Workstation:
         return self.cur.volume
 
     def _draft_measurement(self, nodal: bool) -> Measurement:
+        if self.bidirectional:
+            self.constrain_short_axis()
         lines = self.draft_lines()
         if not lines:
             raise InvalidInputError("draw a caliper line first")

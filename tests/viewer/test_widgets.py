@@ -169,3 +169,49 @@ def test_reading_of_another_patient_is_refused(make_napari_viewer, study, tmp_pa
     msg = str(err.value)
     assert "SOMEONE-ELSE" in msg
     assert "open the reading with that patient's images" in msg
+
+
+@pytest.mark.parametrize("nodal", [False, True], ids=["liver", "node"])
+def test_bidirectional_short_axis_is_perpendicular(ws_widgets, nodal):
+    from measurements import caliper_mm
+
+    ws, widgets = ws_widgets
+    widgets["tools"].bidir.setChecked(True)  # the reader's button
+    assert ws.bidirectional
+    assert ws.cur.draft.mode == "add_line"
+    z = -45.0
+    long_lps = np.array([[-100.0, -28.0, z], [-70.0, -12.0, z]])  # 34.0 mm, oblique
+    drawn_lps = np.array([[-88.0, -30.0, z], [-80.0, -9.0, z]])  # not at 90 degrees
+    u = long_lps[1] - long_lps[0]
+    assert abs(np.dot(u, drawn_lps[1] - drawn_lps[0])) > 50  # far from perpendicular
+    ws.draw_lines([lps_to_world(long_lps), lps_to_world(drawn_lps)])
+    # the mouse is released after drawing: the workstation's drag callback runs
+    event = SimpleNamespace(type="mouse_press")
+    drag = ws._after_drag(ws.viewer, event)
+    next(drag)
+    event.type = "mouse_move"
+    next(drag)
+    event.type = "mouse_release"
+    with pytest.raises(StopIteration):
+        next(drag)
+    assert "⟂" in widgets["tools"].readout.text()
+    lid = ws.record_target("LYMPH NODE" if nodal else "LIVER", nodal=nodal)
+    m = ws.session.lesion(lid).baseline
+    a, b, c, d = (np.asarray(p, float) for p in m.endpoints_lps)
+    np.testing.assert_allclose([a, b], long_lps, atol=1e-4)  # long axis untouched
+    cos = np.dot(b - a, d - c) / (np.linalg.norm(b - a) * np.linalg.norm(d - c))
+    assert abs(cos) < 1e-4  # perpendicular in patient mm
+    assert c[2] == d[2] == pytest.approx(z, abs=1e-4)  # on the long axis' slice
+    # it keeps the drawn line's midpoint and its extent across the long axis
+    np.testing.assert_allclose((c + d) / 2, drawn_lps.mean(axis=0), atol=1e-4)
+    n = np.array([-u[1], u[0], 0.0]) / np.linalg.norm(u)
+    across = abs(np.dot(drawn_lps[1] - drawn_lps[0], n))
+    assert np.linalg.norm(d - c) == pytest.approx(across, abs=1e-3)
+    # lengths are measurements.caliper_mm on the volume grid, recorded to 0.1 mm
+    vol = ws.cur.volume
+    sx, sy, sz = vol.spacing
+    idx = vol.geometry.lps_to_zyx(np.stack([c, d]))
+    short_mm = caliper_mm(idx[0], idx[1], spacing=(sz, sy, sx))
+    assert short_mm == pytest.approx(np.linalg.norm(d - c), abs=1e-3)
+    expected = short_mm if nodal else float(np.linalg.norm(b - a))
+    assert float(m.value_mm) == pytest.approx(round(expected, 1), abs=1e-9)

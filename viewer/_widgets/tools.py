@@ -46,15 +46,22 @@ class ToolsPanel(QWidget):
         g = QGridLayout(draw)
         caliper = QPushButton("Caliper line")
         caliper.clicked.connect(self.start_caliper)
+        self.bidir = QPushButton("Bidirectional")
+        self.bidir.setCheckable(True)
+        self.bidir.setToolTip(
+            "Draw the long axis, then a second line: it is turned perpendicular"
+        )
+        self.bidir.toggled.connect(self.set_bidirectional)
         self.segment = QPushButton("Click-to-segment")
         self.segment.setCheckable(True)
         self.segment.toggled.connect(self.arm_segment)
         clear = QPushButton("Clear")
         clear.clicked.connect(lambda: setattr(ws.cur.draft, "data", []))
         g.addWidget(caliper, 0, 0)
-        g.addWidget(self.segment, 0, 1)
-        g.addWidget(clear, 0, 2)
-        g.addWidget(self.readout, 1, 0, 1, 3)
+        g.addWidget(self.bidir, 0, 1)
+        g.addWidget(self.segment, 0, 2)
+        g.addWidget(clear, 1, 2)
+        g.addWidget(self.readout, 1, 0, 1, 2)
 
         rec = QGroupBox("Record")
         r = QGridLayout(rec)
@@ -175,6 +182,12 @@ class ToolsPanel(QWidget):
         self.ws.viewer.layers.selection.active = layer
         layer.mode = "add_line"
 
+    def set_bidirectional(self, on: bool) -> None:
+        """Bidirectional: lines in caliper mode, the second kept perpendicular."""
+        self._do(self.ws.set_bidirectional, on)
+        if on:
+            self.start_caliper()
+
     def arm_segment(self, on: bool) -> None:
         """While on, a left click segments the lesion under the cursor."""
         cbs = self.ws.viewer.mouse_drag_callbacks
@@ -204,5 +217,6 @@ class ToolsPanel(QWidget):
             return
         parts = [f"long {lines[0].length_mm:.1f} mm"]
         if len(lines) > 1:
-            parts.append(f"short {lines[1].length_mm:.1f} mm")
+            mark = " ⟂" if self.ws.bidirectional else ""
+            parts.append(f"short {lines[1].length_mm:.1f} mm{mark}")
         self.readout.setText("  ·  ".join(parts))
