@@ -291,3 +291,33 @@ def test_deflated_explicit_vr_little_endian(tmp_path):
     )
     vol = read_volume(tmp_path / "defl")
     np.testing.assert_array_equal(vol.array, stack.astype(np.int16) - 1024)
+
+
+def test_jpeg_baseline_decodes_as_an_independent_decoder_does(tmp_path):
+    # No JPEG baseline encoder in pydicom: encode 8-bit slices with Pillow and check
+    # that read_volume (pydicom + pylibjpeg-libjpeg) gives Pillow's own decode
+    import io
+
+    from PIL import Image
+    from pydicom.encaps import encapsulate
+    from pydicom.uid import JPEGBaseline8Bit
+
+    rng = np.random.default_rng(3)
+    uid = pydicom.uid.generate_uid()
+    expected = []
+    for k, z in enumerate(Z4):
+        img = (np.add.outer(np.arange(32), np.arange(32)) * 3 + k * 10) % 256
+        img = (img + rng.integers(0, 20, img.shape)).clip(0, 255).astype(np.uint8)
+        buf = io.BytesIO()
+        Image.fromarray(img).save(buf, format="JPEG", quality=90)  # 8-bit grey
+        expected.append(np.asarray(Image.open(io.BytesIO(buf.getvalue()))))
+        ds = ct_dataset(img.astype(np.uint16), position=(0, 0, z), series_uid=uid)
+        ds.BitsAllocated, ds.BitsStored, ds.HighBit = 8, 8, 7
+        ds.PixelData = encapsulate([buf.getvalue()])
+        ds["PixelData"].VR = "OB"
+        ds.file_meta.TransferSyntaxUID = JPEGBaseline8Bit
+        ds.save_as(tmp_path / f"{k}.dcm", enforce_file_format=True)
+    vol = read_volume(tmp_path)
+    want = np.stack(expected).astype(np.int16) - 1024
+    # two conforming JPEG decoders may differ by 1 in rounding (IDCT)
+    assert np.abs(vol.array.astype(np.int32) - want).max() <= 1
