@@ -13,6 +13,7 @@ __all__ = [
     "InvalidInputError",
     "InvalidMeasurementError",
     "MissingDependencyError",
+    "OutputPathError",
     "RecistError",
     "RuleViolation",
 ]
@@ -76,3 +77,15 @@ class DicomReadError(RecistError, OSError):
 
 class MissingDependencyError(RecistError, ImportError):
     """An optional dependency is not installed; the message names the extra."""
+
+
+class OutputPathError(RecistError, OSError):
+    """An output path that cannot be written (no such folder, a folder for a file).
+
+    Raised before any work is done; ``path`` and ``reason`` say what is wrong.
+    """
+
+    def __init__(self, path: str | Path, reason: str):
+        super().__init__(f"{path}: {reason}")
+        self.path = str(path)
+        self.reason = reason

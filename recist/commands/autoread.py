@@ -28,9 +28,11 @@ def add_subparser(subparsers: Any) -> None:
 def run(args: argparse.Namespace) -> int:
     """Read, save, and print the per-visit responses."""
     from recist import assess
+    from recist._atomic import check_output_file
     from recist.autoread import load_seeds, read_from_seeds
     from recist.formats.reading import save_reading
 
+    check_output_file(args.out)  # before the segmentation work, not after
     reading = read_from_seeds(
         args.study, load_seeds(args.seeds), subject_id=args.subject, reader=args.reader
     )

@@ -11,6 +11,8 @@ __all__ = ["SUFFIXES", "add_subparser", "run"]
 
 #: Output formats SimpleITK writes with the same geometry (by file name suffix).
 SUFFIXES = (".nii", ".nii.gz", ".nrrd", ".nhdr", ".mha", ".mhd")
+#: Header + data formats; they are written in place, not through a temporary file.
+_TWO_FILES = (".nhdr", ".mhd")
 
 
 def add_subparser(subparsers: Any) -> None:
@@ -29,6 +31,7 @@ def add_subparser(subparsers: Any) -> None:
 
 def run(args: argparse.Namespace) -> int:
     """Convert; exit 2 with the series list if the choice is ambiguous."""
+    from recist._atomic import check_output_dir, check_output_file, replacing
     from recist.dicom import read_volume, scan_report
 
     src, out = Path(args.path), Path(args.out)
@@ -60,9 +63,15 @@ def run(args: argparse.Namespace) -> int:
         return 2
     import SimpleITK as sitk
 
+    check_output_dir(out.parent)
+    check_output_file(out)
     volume = read_volume(chosen[0])
-    out.parent.mkdir(parents=True, exist_ok=True)
-    sitk.WriteImage(volume.to_sitk(), str(out), useCompression=out.name.endswith(".gz"))
+    compress = out.name.endswith(".gz")
+    if out.name.lower().endswith(_TWO_FILES):  # the header names its data file
+        sitk.WriteImage(volume.to_sitk(), str(out), useCompression=compress)
+    else:
+        with replacing(out) as tmp:
+            sitk.WriteImage(volume.to_sitk(), str(tmp), useCompression=compress)
     size = "x".join(str(v) for v in volume.size)
     print(f"wrote {out} ({size}, {volume.array.dtype}, series {chosen[0].key})")
     for p in volume.metadata["problems"]:

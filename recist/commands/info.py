@@ -56,7 +56,7 @@ def format_table(report: Any) -> str:
                 thick,
             )
         )
-    widths = [max(len(h), *(len(r[i]) for r in rows)) for i, h in enumerate(head)]
+    widths = [max([len(h), *(len(r[i]) for r in rows)]) for i, h in enumerate(head)]
     lines.append(f"{len(report.series)} image series")
     if rows:
         lines.append("  ".join(h.ljust(w) for h, w in zip(head, widths, strict=True)))

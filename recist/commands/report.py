@@ -47,6 +47,11 @@ def run(args: argparse.Namespace) -> int:
     if args.pdf is None and args.html is None:
         print("recist report: give --pdf and/or --html", file=sys.stderr)
         return 2
+    from recist._atomic import check_output_file
+
+    for out in (args.pdf, args.html):
+        if out is not None:
+            check_output_file(out)
     reading = load_reading(args.reading)
     result = assess(reading, confirmation=args.confirmation)
     images = None

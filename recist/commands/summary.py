@@ -57,7 +57,7 @@ def add_subparser(subparsers: Any) -> None:
     )
     p.add_argument("--adrs", type=Path, metavar="FILE", help="ADaM ADRS to compare BOR")
     p.add_argument(
-        "--adtr", type=Path, metavar="FILE", help="ADaM ADTR to compare best % change"
+        "--adtr", type=Path, metavar="FILE", help="ADaM ADTR to compare best %% change"
     )
     p.set_defaults(func=run)
 
@@ -96,6 +96,8 @@ def run(args: argparse.Namespace) -> int:
         )
     if not subjects:
         print("recist summary: no subjects found", file=sys.stderr)
+        for note in notes:
+            print(f"  {note}", file=sys.stderr)
         return 2
     summary = summarize(subjects, confirmation=args.confirmation, notes=notes)
     comparison = None

@@ -16,6 +16,7 @@ from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
+from recist._atomic import replacing
 from recist._optional import require
 from recist.errors import InvalidInputError
 
@@ -113,7 +114,8 @@ def write_csv(
     frame = _frame(
         records, columns, numeric, frozenset(), sas_dates=False, integer=integer
     )
-    frame.to_csv(path, index=False, encoding="utf-8")
+    with replacing(path) as tmp:
+        frame.to_csv(tmp, index=False, encoding="utf-8")
     return path
 
 
@@ -162,13 +164,14 @@ def write_xpt(
                 raise InvalidInputError(msg)
     pyreadstat = require("pyreadstat", extra="all", feature="SAS XPT export")
     frame = _frame(records, columns, numeric, dates, sas_dates=True)
-    pyreadstat.write_xport(
-        frame,
-        str(path),
-        file_label=label[:LABEL_MAX],
-        column_labels=[labels[c] for c in columns],
-        table_name=name,
-        file_format_version=5,
-        variable_format={c: "DATE9." for c in columns if c in dates},
-    )
+    with replacing(path) as tmp:
+        pyreadstat.write_xport(
+            frame,
+            str(tmp),
+            file_label=label[:LABEL_MAX],
+            column_labels=[labels[c] for c in columns],
+            table_name=name,
+            file_format_version=5,
+            variable_format={c: "DATE9." for c in columns if c in dates},
+        )
     return path

@@ -41,6 +41,7 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
+from recist._atomic import check_output_dir
 from recist.errors import InvalidInputError
 from recist.export.sdtm import (
     VisitLike,
@@ -468,7 +469,7 @@ def write_adam(
     if fmt not in ("csv", "xpt", "both"):
         raise InvalidInputError(f"unknown format {fmt!r} (csv, xpt or both)")
     folder = Path(outdir)
-    folder.mkdir(parents=True, exist_ok=True)
+    check_output_dir(folder)
     written: list[Path] = []
     tables = {
         "ADRS": (export.adrs, ADRS_COLUMNS, "Tumor Response Analysis Dataset"),

@@ -44,6 +44,7 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any, Protocol
 
+from recist._atomic import check_output_dir
 from recist.errors import InvalidInputError, RecistError
 from recist.model import Assessment, Measurement, NewLesion, Reading
 from recist.terms import (
@@ -841,7 +842,7 @@ def write_sdtm(
     if fmt not in ("csv", "xpt", "both"):
         raise InvalidInputError(f"unknown format {fmt!r} (csv, xpt or both)")
     folder = Path(outdir)
-    folder.mkdir(parents=True, exist_ok=True)
+    check_output_dir(folder)
     written: list[Path] = []
     for name, (records, columns) in export.tables().items():
         stem = folder / name.lower()

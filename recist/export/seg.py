@@ -12,10 +12,12 @@ of one SEG must be on the same series.  Resampling is out of scope.
 from __future__ import annotations
 
 import argparse
+import sys
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
+from recist._atomic import check_output_file, replacing
 from recist.errors import InvalidInputError
 from recist.export import _codes as C
 from recist.model import Lesion, NewLesion, Reading
@@ -48,6 +50,19 @@ def _same_grid(mask: Any, volume: Any) -> bool:
         and np.allclose(mask.GetSpacing(), g.spacing, atol=GRID_TOL)
         and np.allclose(mask.GetDirection(), g.direction, atol=GRID_TOL)
     )
+
+
+def _read_mask(sitk: Any, lesion_id: str, path: str | Path) -> Any:
+    """Read a mask image; a missing or unreadable file is invalid input."""
+    if not Path(path).is_file():
+        msg = f"{lesion_id}: mask {path}: no such file"
+        raise InvalidInputError(msg, location=lesion_id)
+    try:
+        return sitk.ReadImage(str(path))
+    except RuntimeError as exc:  # SimpleITK reports every I/O failure so
+        reason = str(exc).strip().splitlines()[-1].removeprefix("sitk::ERROR: ")
+        msg = f"{lesion_id}: mask {path} is not an image SimpleITK reads ({reason})"
+        raise InvalidInputError(msg, location=lesion_id) from None
 
 
 def export_seg(
@@ -89,6 +104,7 @@ def export_seg(
 
     if not masks:
         raise InvalidInputError("no --mask given")
+    check_output_file(out)
     series_list = scan_report(images_dir).series
     volumes: dict[str, Any] = {}
     chosen: str | None = None
@@ -96,7 +112,7 @@ def export_seg(
     descriptions = []
     for number, (lesion_id, path) in enumerate(masks.items(), start=1):
         lesion = _lesion(reading, lesion_id)
-        image = sitk.ReadImage(str(path))
+        image = _read_mask(sitk, lesion_id, path)
         match = None
         for s in series_list:
             if s.key not in volumes:
@@ -149,7 +165,8 @@ def export_seg(
         series_description="RECIST lesion segmentations",
     )
     out = Path(out)
-    seg.save_as(out)
+    with replacing(out) as tmp:
+        seg.save_as(tmp)
     return out
 
 
@@ -175,7 +192,7 @@ def export_command(args: argparse.Namespace) -> int:
     for item in args.mask:
         lesion_id, sep, path = item.partition("=")
         if not sep or not lesion_id or not path:
-            print(f"error: --mask wants LESION=PATH, got {item!r}")  # noqa: T201
+            print(f"error: --mask wants LESION=PATH, got {item!r}", file=sys.stderr)  # noqa: T201
             return 2
         masks[lesion_id] = path
     reading = load_reading(args.reading)

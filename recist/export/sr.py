@@ -47,6 +47,7 @@ import argparse
 import datetime as dt
 import json
 import logging
+import sys
 import uuid
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
@@ -54,6 +55,7 @@ from decimal import Decimal
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from recist._atomic import check_output_dir, check_output_file, replacing
 from recist.errors import InvalidInputError
 from recist.export import _codes as C
 from recist.model import (
@@ -786,12 +788,13 @@ def export_sr(
             notes=notes,
         )
         if as_dir:
-            out.mkdir(parents=True, exist_ok=True)
+            check_output_dir(out)
             label = "baseline" if index == 0 else f"fu{index:02d}"
             target = out / f"{timepoint_dates(reading)[index].isoformat()}_{label}.dcm"
         else:
             target = out
-        sr.save_as(target, enforce_file_format=True)
+        with replacing(target) as tmp:
+            sr.save_as(tmp, enforce_file_format=True)
         written.append(target)
     return written
 
@@ -823,7 +826,7 @@ def export_command(args: argparse.Namespace) -> int:
         choice = "all" if (out.is_dir() or args.out.endswith(("/", "\\"))) else None
     if choice == "all":
         chosen = list(range(len(dates)))
-        out.mkdir(parents=True, exist_ok=True)
+        check_output_dir(out)
     elif choice is None:
         chosen = [len(dates) - 1]
     elif choice == "baseline":
@@ -833,8 +836,11 @@ def export_command(args: argparse.Namespace) -> int:
             chosen = [dates.index(dt.date.fromisoformat(choice))]
         except ValueError:
             known = ", ".join(d.isoformat() for d in dates)
-            print(f"error: --timepoint {choice!r} is not one of: baseline, {known}")  # noqa: T201
+            msg = f"error: --timepoint {choice!r} is not one of: baseline, {known}"
+            print(msg, file=sys.stderr)  # noqa: T201
             return 2
+    if choice != "all":
+        check_output_file(out)
     notes: list[str] = []
     written = export_sr(reading, args.images, out, timepoints=chosen, notes=notes)
     for note in notes:

@@ -93,10 +93,12 @@ def _text(value: Any) -> str:
 
 def _records(columns: list[Any], rows: list[Mapping[Any, Any]]) -> Table:
     names = [str(c).strip().upper() for c in columns]
-    return [
+    records = (
         {name: _text(row[col]) for name, col in zip(names, columns, strict=True)}
         for row in rows
-    ]
+    )
+    # A blank line or a row of empty cells is no record (not a subject "").
+    return [r for r in records if any(r.values())]
 
 
 def read_table(path: str | Path) -> Table:

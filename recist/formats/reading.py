@@ -229,8 +229,15 @@ def save_reading(reading: Reading, path: str | Path) -> None:
     The JSON goes to a temporary file in the same folder, is flushed and
     fsync'ed, then replaces ``path`` with :func:`os.replace`; an interrupted save
     leaves the previous file intact.
+
+    Raises
+    ------
+    OutputPathError
+        ``path`` is a folder or its folder does not exist.
     """
-    path = Path(path)
+    from recist._atomic import check_output_file
+
+    path = check_output_file(path)
     text = dumps_exact(reading_to_dict(reading))
     fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
     try:

@@ -163,6 +163,9 @@ def read_sdtm(
         if table and missing:
             msg = f"{path}: not an SDTM {domain} dataset, no {', '.join(missing)}"
             raise InvalidInputError(msg, location=str(path))
+        if not table and domain != "RS":
+            msg = f"{path}: the {domain} dataset has no records"
+            raise InvalidInputError(msg, location=str(path))
         tables[domain] = table
     return SdtmData(
         tu=tables["TU"],

@@ -66,12 +66,15 @@ def _style() -> AbstractContextManager[None]:
 
 def save_figure(fig: Figure, out_dir: str | Path, stem: str) -> list[Path]:
     """Write ``stem.png`` (150 dpi) and ``stem.svg`` into ``out_dir``."""
-    out = Path(out_dir)
-    out.mkdir(parents=True, exist_ok=True)
+    from recist._atomic import check_output_dir, replacing
+
+    out = check_output_dir(out_dir)
     paths = [out / f"{stem}.png", out / f"{stem}.svg"]
     with _style():
-        fig.savefig(paths[0], dpi=150)
-        fig.savefig(paths[1], metadata={"Date": None})
+        with replacing(paths[0]) as tmp:
+            fig.savefig(tmp, dpi=150, format="png")
+        with replacing(paths[1]) as tmp:
+            fig.savefig(tmp, metadata={"Date": None}, format="svg")
     return paths
 
 

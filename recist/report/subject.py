@@ -432,8 +432,13 @@ def render_pdf(
     """Write the pages to one PDF (with document metadata)."""
     from matplotlib.backends.backend_pdf import PdfPages
 
+    from recist._atomic import replacing
+
     out = Path(path)
-    with PdfPages(out, metadata={"Title": title, "Creator": "recist"}) as pdf:
+    with (
+        replacing(out) as tmp,
+        PdfPages(tmp, metadata={"Title": title, "Creator": "recist"}) as pdf,
+    ):
         for fig in pages:
             pdf.savefig(fig)
     return out
@@ -509,6 +514,9 @@ def render_html(
         f"{html.escape(a.reading.subject_id or '')}</title><style>{_CSS}</style></head>"
         "<body>" + "\n".join(parts) + "</body></html>\n"
     )
+    from recist._atomic import replacing
+
     out = Path(path)
-    out.write_text(page, encoding="utf-8")
+    with replacing(out) as tmp:
+        tmp.write_text(page, encoding="utf-8")
     return out

@@ -30,7 +30,7 @@ from pathlib import Path
 from typing import Any
 
 from recist.assessment import assess
-from recist.errors import RecistError, RuleViolation
+from recist.errors import InvalidInputError, RecistError, RuleViolation
 from recist.model import Assessment, Reading
 from recist.report._stats import Proportion, TimeToEvent, proportion
 from recist.terms import Response
@@ -435,6 +435,13 @@ def load_subjects(
     jsons = sorted(p for p in path.rglob("*.json") if p.is_file())
     if jsons:
         return _from_json_files(jsons, options, notes), notes
+    from recist.formats._sdtm_io import find_domain_files
+
+    if not any(find_domain_files(path).values()):
+        raise InvalidInputError(
+            f"{path}: no reading or case *.json files and no SDTM TU/TR files",
+            location=str(path),
+        )
     return _from_sdtm(path, {}, options, notes, evaluator), notes
 
 
@@ -521,6 +528,37 @@ def _other_visits(
     return why
 
 
+def _adam_table(
+    path: str | Path | None, name: str, required: Sequence[str]
+) -> list[dict[str, str]] | None:
+    """Read an ADaM dataset; refuse one without records or the variables we use."""
+    from recist.formats._sdtm_io import read_table
+
+    if path is None:
+        return None
+    table = read_table(path)
+    if not table:
+        raise InvalidInputError(
+            f"{path}: the {name} dataset has no records", location=str(path)
+        )
+    missing = [c for c in required if c not in table[0]]
+    if missing:
+        msg = f"{path}: not an ADaM {name} dataset, no {', '.join(missing)}"
+        raise InvalidInputError(msg, location=str(path))
+    return table
+
+
+def _number(text: str, path: str | Path | None, column: str) -> float | None:
+    """Return a numeric cell as float (``""`` is None); refuse other text."""
+    if not text:
+        return None
+    try:
+        return float(text)
+    except ValueError:
+        msg = f"{path}: {column} {text!r} is not a number"
+        raise InvalidInputError(msg, location=str(path)) from None
+
+
 def compare_with_adam(
     summary: EfficacySummary,
     *,
@@ -544,21 +582,30 @@ def compare_with_adam(
     1. Only subjects whose ADRS BOR is not ``MISSING`` are compared.
     2. ADTR's best change is ``PCHG`` of ``PARAMCD = SDIAM`` where
        ``ANL02FL = Y`` (admiral's best post-baseline record).
-    """
-    from recist.formats._sdtm_io import read_table
 
+    Raises
+    ------
+    InvalidInputError
+        A file that is missing, has no records, lacks a variable used here
+        (ADRS ``USUBJID PARAMCD AVALC``; ADTR ``USUBJID PARAMCD PCHG ANL02FL
+        ADT``) or has a ``PCHG`` that is not a number.
+    """
     conf = summary.confirmation if confirmed is None else confirmed
     by_id = {s.subject_id: s for s in summary.subjects}
     bor_rows: list[tuple[str, str, str, bool, str]] = []
     adrs_dates: dict[str, set[str]] = {}
-    if adrs is not None:
-        for row in read_table(adrs):
+    adrs_table = _adam_table(adrs, "ADRS", ("USUBJID", "PARAMCD", "AVALC"))
+    adtr_table = _adam_table(
+        adtr, "ADTR", ("USUBJID", "PARAMCD", "PCHG", "ANL02FL", "ADT")
+    )
+    if adrs_table is not None:
+        for row in adrs_table:
             if row.get("PARAMCD") == "OVR" and row.get("ADT"):
                 adrs_dates.setdefault(row.get("USUBJID", ""), set()).add(row["ADT"])
     pct_rows: list[tuple[str, float | None, float | None, bool, str]] = []
-    if adrs is not None:
+    if adrs_table is not None:
         param = "CBOR" if conf else "BOR"
-        for row in read_table(adrs):
+        for row in adrs_table:
             if row.get("PARAMCD") != param:
                 continue
             theirs = row.get("AVALC", "")
@@ -571,8 +618,8 @@ def compare_with_adam(
             why = "" if ok else _why_bor(s, theirs, ours)
             why = _other_visits(s, adrs_dates.get(u, set()), why, "ADRS OVR")
             bor_rows.append((u, ours, theirs, ok, why))
-    if adtr is not None:
-        table = read_table(adtr)
+    if adtr_table is not None:
+        table = adtr_table
         adtr_dates: dict[str, set[str]] = {}
         for row in table:
             if row.get("PARAMCD") == "SDIAM" and row.get("ABLFL") != "Y":
@@ -581,7 +628,7 @@ def compare_with_adam(
             if row.get("PARAMCD") != "SDIAM" or row.get("ANL02FL") != "Y":
                 continue
             u = row.get("USUBJID", "")
-            ref = float(row["PCHG"]) if row.get("PCHG") else None
+            ref = _number(row.get("PCHG", ""), adtr, "PCHG")
             s = by_id.get(u)
             mine = None if s is None else s.best_pct_change
             ok = mine is not None and ref is not None and abs(mine - ref) < 0.05
@@ -656,16 +703,17 @@ def write_summary(
     import base64
     import json
 
+    from recist._atomic import check_output_dir, replacing
     from recist.report import plots
 
-    out = Path(out_dir)
-    out.mkdir(parents=True, exist_ok=True)
+    out = check_output_dir(out_dir)
     written: list[Path] = []
     doc = summary.as_json()
     if comparison is not None:
         doc["reference"] = comparison.lines()
     js = out / "summary.json"
-    js.write_text(json.dumps(doc, indent=2) + "\n", encoding="utf-8")
+    with replacing(js) as tmp:
+        tmp.write_text(json.dumps(doc, indent=2) + "\n", encoding="utf-8")
     written.append(js)
     confirmed = summary.confirmation
     figures = {
@@ -730,6 +778,7 @@ def write_summary(
         + "</body></html>\n"
     )
     html_path = out / "summary.html"
-    html_path.write_text(page, encoding="utf-8")
+    with replacing(html_path) as tmp:
+        tmp.write_text(page, encoding="utf-8")
     written.append(html_path)
     return written

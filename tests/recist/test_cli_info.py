@@ -92,3 +92,15 @@ def test_convert_several_series_needs_choice(tmp_path, capsys):
     assert not out.exists()
     assert main(["convert", str(tmp_path), str(out), "--series", b]) == 0
     assert out.exists()
+
+
+@pytest.mark.parametrize("content", [None, b"hello", b"DICM" * 3], ids=str)
+def test_info_without_series_prints_counts(tmp_path, capsys, content):
+    # An empty folder or one of non-DICOM files used to raise TypeError in
+    # format_table (max() of one int); now it lists 0 series and the skipped files.
+    if content is not None:
+        (tmp_path / "a.dcm").write_bytes(content)
+    assert main(["info", str(tmp_path)]) == 0
+    out = capsys.readouterr().out
+    assert out.startswith("0 image series\n")
+    assert f"{0 if content is None else 1} skipped file(s)" in out

@@ -15,6 +15,7 @@ from pathlib import Path
 
 import pytest
 
+from recist.cli import main
 from recist.errors import InvalidInputError
 from recist.formats.sdtm import (
     DerivedReading,
@@ -482,3 +483,42 @@ def test_text_report_smoke(csv_dir, capsys):
     buf = io.StringIO()
     _write_text(buf, data, derived, compare_with_rs(derived, data.rs))
     assert "NOT DERIVED: X (lesion T01)" in buf.getvalue()
+
+
+def _tr_csv(path, rows):
+    import csv
+
+    head = ["STUDYID", "DOMAIN", "USUBJID", "TRSEQ", "TRLNKID", "TRTESTCD"]
+    with open(path, "w", newline="") as fh:
+        w = csv.writer(fh)
+        w.writerow(head)
+        w.writerows(rows)
+
+
+def test_blank_rows_are_no_records(tmp_path):
+    # A CSV with blank lines or rows of empty cells used to give a subject ""
+    # that summary counted as one more (NE) subject.
+    from recist.formats._sdtm_io import read_table
+
+    path = tmp_path / "tr.csv"
+    _tr_csv(path, [["S", "TR", "01", "1", "T01", "LDIAM"], [""] * 6, [], [" "] * 6])
+    assert read_table(path) == [
+        {
+            "STUDYID": "S",
+            "DOMAIN": "TR",
+            "USUBJID": "01",
+            "TRSEQ": "1",
+            "TRLNKID": "T01",
+            "TRTESTCD": "LDIAM",
+        }
+    ]
+
+
+def test_header_only_tr_exits_2(tmp_path, capsys):
+    # It used to exit 0 printing nothing but the file names.
+    tu = tmp_path / "tu.csv"
+    tu.write_text("STUDYID,DOMAIN,USUBJID,TUSEQ,TULNKID\nS,TU,01,1,T01\n")
+    _tr_csv(tmp_path / "tr.csv", [])
+    argv = ["assess", "--tu", str(tu), "--tr", str(tmp_path / "tr.csv")]
+    assert main(argv) == 2
+    assert "the TR dataset has no records" in capsys.readouterr().err

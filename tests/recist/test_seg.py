@@ -109,3 +109,19 @@ def test_seg_bad_masks(
     err = capsys.readouterr()
     assert "not on the grid" in err.err + err.out
     assert "T99" in err.err + err.out
+
+
+def test_seg_unreadable_masks_exit_2(
+    sample: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # A missing or non-image mask used to end in SimpleITK's RuntimeError traceback.
+    from tests.recist.test_sr_roundtrip import sample_reading
+
+    save_reading(sample_reading(sample), tmp_path / "r.json")
+    out = tmp_path / "s.dcm"
+    base = ["export", "seg", str(tmp_path / "r.json"), str(out), "--images"]
+    assert main([*base, str(sample), "--mask", f"T01={tmp_path / 'no.nii'}"]) == 2
+    assert f"T01: mask {tmp_path / 'no.nii'}: no such file" in capsys.readouterr().err
+    assert main([*base, str(sample), "--mask", f"T01={tmp_path / 'r.json'}"]) == 2
+    assert "is not an image SimpleITK reads" in capsys.readouterr().err
+    assert not out.exists()

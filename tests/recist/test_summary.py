@@ -154,3 +154,43 @@ def test_summary_of_reading_folder(tmp_path, sample_reading):
     doc = json.loads((tmp_path / "out" / "summary.json").read_text())
     assert doc["bor_counts"]["confirmed"]["PR"] == 1
     assert math.isclose(doc["best_pct_change"]["RECIST-SAMPLE-0"], 100 * (47 - 85) / 85)
+
+
+def test_adam_files_without_their_variables_are_refused(tmp_path):
+    # A DM file given as --adrs used to be read as "no rows to compare": the
+    # agreement report was silently empty.
+    from recist.errors import InvalidInputError
+    from recist.report.summary import compare_with_adam
+
+    summary = summarize([_s(1, R.PR, R.PR)], confirmation=True)
+    dm = tmp_path / "dm.csv"
+    dm.write_text("STUDYID,USUBJID,AGE\nS,01,60\n")
+    with pytest.raises(InvalidInputError, match="not an ADaM ADRS dataset, no PARAMCD"):
+        compare_with_adam(summary, adrs=dm)
+    empty = tmp_path / "adtr.csv"
+    empty.write_text("USUBJID,PARAMCD,PCHG,ANL02FL,ADT\n")
+    with pytest.raises(InvalidInputError, match="no records"):
+        compare_with_adam(summary, adtr=empty)
+    bad = tmp_path / "adtr2.csv"
+    bad.write_text("USUBJID,PARAMCD,PCHG,ANL02FL,ADT\n01,SDIAM,ten,Y,2020-01-01\n")
+    with pytest.raises(InvalidInputError, match="PCHG 'ten' is not a number"):
+        compare_with_adam(summary, adtr=bad)
+
+
+@pytest.mark.parametrize("junk", [None, "notes.txt"])
+def test_summary_of_a_folder_without_inputs(tmp_path, capsys, junk):
+    # It used to say "no TU dataset in ...: name it with --tu FILE".
+    if junk:
+        (tmp_path / junk).write_text("x")
+    assert main(["summary", str(tmp_path), "--out", str(tmp_path / "o")]) == 2
+    err = capsys.readouterr().err
+    assert "no reading or case *.json files and no SDTM TU/TR files" in err
+    assert not (tmp_path / "o").exists()
+
+
+def test_summary_out_is_a_file(tmp_path, capsys, sample_reading):
+    (tmp_path / "s1.json").write_text(json.dumps(sample_reading))
+    (tmp_path / "out").write_text("keep")
+    assert main(["summary", str(tmp_path), "--out", str(tmp_path / "out")]) == 2
+    assert "is a file; give a folder" in capsys.readouterr().err
+    assert (tmp_path / "out").read_text() == "keep"
