@@ -908,8 +908,18 @@ def load_inputs(
     readings: list[Reading] = []
     visits: list[Sequence[VisitLike] | None] = []
     skipped: list[str] = []
+    seen: dict[tuple[str | None, str | None], str] = {}
     for path in paths:
-        readings.append(load_reading(path))
+        reading = load_reading(path)
+        key = (reading.subject_id, reading.reader)
+        if key in seen:  # its TU/TR merge, but RS would hold every response twice
+            msg = (
+                f"{path}: same subject {key[0]!r} and reader {key[1]!r} as "
+                f"{seen[key]}; give each reading once"
+            )
+            raise InvalidInputError(msg, location=str(path))
+        seen[key] = str(path)
+        readings.append(reading)
         visits.append(None)
     if sdtm is not None:
         from recist.formats.sdtm import read_sdtm, readings_from_sdtm

@@ -464,3 +464,20 @@ def test_cli_export_sdtm(tmp_path, capsys):
     assert {r["STUDYID"] for r in rows(out / "tu.csv")} == {"ST1"}
     assert main(["export", "sdtm", str(out)]) == 2
     assert "OUTDIR" in capsys.readouterr().err
+
+
+def test_same_reading_twice_is_refused(tmp_path, capsys):
+    # It used to write RS with every response twice (TU/TR merged silently).
+    import datetime as dt
+
+    from recist.cli import main
+    from recist.formats.reading import save_reading
+    from recist.model import Baseline, Reading
+
+    r = Reading(baseline=Baseline(date=dt.date(2026, 1, 5)), subject_id="A", reader="X")
+    save_reading(r, tmp_path / "a.json")
+    save_reading(r, tmp_path / "b.json")
+    argv = ["export", "sdtm", str(tmp_path / "a.json"), str(tmp_path / "b.json")]
+    assert main([*argv, str(tmp_path / "out")]) == 2
+    assert "same subject 'A' and reader 'X'" in capsys.readouterr().err
+    assert not (tmp_path / "out").exists()
