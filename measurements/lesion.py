@@ -15,19 +15,18 @@ import numpy as np
 import numpy.typing as npt
 
 from measurements._hull import farthest_pair
-from measurements.diameters import Bidirectional, _check_spacing, bidirectional
+from measurements.diameters import (
+    Bidirectional,
+    _check_spacing,
+    _frozen,
+    bidirectional,
+)
 from measurements.errors import EmptyMaskError, MeasurementError
 from measurements.geometry import Volume
 
 __all__ = ["LesionMeasurement", "SliceMeasurement", "measure_lesion"]
 
 FloatArray = npt.NDArray[np.float64]
-
-
-def _frozen(a: npt.ArrayLike) -> FloatArray:
-    arr = np.array(a, dtype=np.float64)
-    arr.flags.writeable = False
-    return arr
 
 
 @dataclass(frozen=True, slots=True, kw_only=True, eq=False)

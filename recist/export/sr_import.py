@@ -54,6 +54,7 @@ from decimal import Decimal, InvalidOperation
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from recist.dicom._header import _LONG_VRS
 from recist.errors import InvalidInputError, RecistError
 from recist.export import _codes as C
 from recist.model import (
@@ -700,19 +701,7 @@ def _yes() -> dict[str, str]:
     return {"value": C.YES.value, "scheme": C.YES.scheme_designator}
 
 
-_LONG_VRS = {
-    b"OB",
-    b"OD",
-    b"OF",
-    b"OL",
-    b"OV",
-    b"OW",
-    b"SQ",
-    b"UC",
-    b"UN",
-    b"UR",
-    b"UT",
-}
+# explicit-VR elements with a 2-byte pad and a 4-byte length (PS3.5 7.1.2)
 _UNDEFINED = 0xFFFFFFFF
 
 
