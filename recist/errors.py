@@ -75,6 +75,10 @@ class DicomReadError(RecistError, OSError):
         self.reason = reason
 
 
+class ReadingMismatchError(RecistError, ValueError):
+    """A reading does not belong to the images it is opened with."""
+
+
 class MissingDependencyError(RecistError, ImportError):
     """An optional dependency is not installed; the message names the extra."""
 

@@ -19,8 +19,14 @@ from pathlib import Path
 from psygnal import Signal
 
 from recist import assess
-from recist.errors import InvalidInputError, RecistError, RuleViolation
+from recist.errors import (
+    InvalidInputError,
+    ReadingMismatchError,
+    RecistError,
+    RuleViolation,
+)
 from recist.formats.reading import load_reading, save_reading
+from recist.matching import check_images
 from recist.model import (
     Assessment,
     AuditEntry,
@@ -59,10 +65,6 @@ SITES: tuple[str, ...] = (
 )
 
 _PREFIX = {"target": "T", "non_target": "NT", "new": "NEW"}
-
-
-class ReadingMismatchError(RecistError, ValueError):
-    """A reading does not belong to the images it is opened with."""
 
 
 def _now() -> str:
@@ -408,49 +410,6 @@ class ReadingSession:
         save_reading(self._reading, target)
         self.path = target
         return target
-
-
-def check_images(
-    reading: Reading,
-    *,
-    patient_id: str | None,
-    study_uids: Iterable[str] | None,
-) -> None:
-    """Refuse a reading made on another patient's images.
-
-    Raises
-    ------
-    ReadingMismatchError
-        With a message naming both patients, or the studies.
-
-    Examples
-    --------
-    >>> import datetime as dt
-    >>> r = Reading(baseline=Baseline(date=dt.date(2026, 1, 5)), subject_id="A")
-    >>> check_images(r, patient_id="B", study_uids=None)  # doctest: +ELLIPSIS
-    Traceback (most recent call last):
-    ...
-    viewer._session.ReadingMismatchError: this reading is of subject 'A' but ...
-    """
-    sid = reading.subject_id
-    if sid and patient_id and sid.strip() != patient_id.strip():
-        msg = (
-            f"this reading is of subject {sid!r} but the images are of patient "
-            f"{patient_id!r}: open the reading with that patient's images"
-        )
-        raise ReadingMismatchError(msg)
-    if study_uids is None:
-        return
-    have = set(study_uids)
-    mine = set(reading.baseline.study_uids)
-    for t in reading.followups:
-        mine |= set(t.study_uids)
-    if mine and have and not (mine & have):
-        msg = (
-            f"none of the {len(mine)} studies this reading was made on is among the "
-            f"{len(have)} studies opened: wrong patient or wrong folder"
-        )
-        raise ReadingMismatchError(msg)
 
 
 def _user() -> str:

@@ -24,6 +24,7 @@ from psygnal import Signal
 from measurements import Volume
 from recist.dicom import SeriesInfo, read_volume
 from recist.errors import InvalidInputError
+from recist.matching import check_images
 from recist.model import Measurement, Reading
 from recist.terms import NonTargetState
 from viewer import _measure
@@ -35,7 +36,7 @@ from viewer._coords import (
     world_to_index,
 )
 from viewer._display import PRESETS, install_window_drag, limits, set_view, status_text
-from viewer._session import ReadingSession, check_images
+from viewer._session import ReadingSession
 from viewer._studies import Study, find_studies
 
 __all__ = ["Pane", "Workstation", "default_reading_path"]

@@ -60,6 +60,9 @@ def run(args: argparse.Namespace) -> int:
         if not args.images.exists():
             print(f"recist report: no such folder: {args.images}", file=sys.stderr)
             return 2
+        from recist.matching import check_images_in
+
+        check_images_in(reading, args.images)  # another patient's images: exit 2
         images, missing = key_images(reading, args.images)
     if args.pdf is not None:
         pages = subject_pages(result, images, missing=missing)

@@ -841,6 +841,9 @@ def export_command(args: argparse.Namespace) -> int:
             return 2
     if choice != "all":
         check_output_file(out)
+    from recist.matching import check_images_in
+
+    check_images_in(reading, args.images)  # another patient's images: exit 2
     notes: list[str] = []
     written = export_sr(reading, args.images, out, timepoints=chosen, notes=notes)
     for note in notes:
