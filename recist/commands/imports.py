@@ -8,6 +8,7 @@ from typing import Any
 
 FORMATS: dict[str, tuple[str, str]] = {
     "sr": ("recist.export.sr_import", "DICOM TID 1500 SRs (any tool's)"),
+    "seg": ("recist.export.seg_import", "DICOM SEGs onto their source series"),
 }
 
 
