@@ -370,7 +370,12 @@ def _find_series(
 ) -> SeriesInfo:
     from recist.dicom import scan_report
 
-    series_list = scan_report(images).series
+    try:
+        series_list = scan_report(images).series
+    except FileNotFoundError as exc:
+        raise DicomReadError(
+            str(exc.filename or images), "no such file or folder"
+        ) from None
     referenced = [
         str(r.SeriesInstanceUID)
         for r in ds.get("ReferencedSeriesSequence") or []
@@ -378,16 +383,16 @@ def _find_series(
     ]
     sources = {uid for f in frames for uid in f.sources}
 
-    def score(s: SeriesInfo) -> int:
+    def score(s: SeriesInfo) -> tuple[int, bool]:
         uids = {sl.header.sop_instance_uid for sl in s.slices}
-        return len(uids & sources)
+        return len(uids & sources), _holds_positions(s, frames)
 
     by_uid = [s for s in series_list if s.series_uid in referenced]
     if by_uid:
         best = max(by_uid, key=score)
         notes.append(f"source series {best.key}: ReferencedSeriesSequence")
         return best
-    by_sop = [s for s in series_list if score(s) > 0]
+    by_sop = [s for s in series_list if score(s)[0] > 0]
     if by_sop:
         best = max(by_sop, key=score)
         notes.append(f"source series {best.key}: referenced source SOP instances")

@@ -375,3 +375,10 @@ def test_module_imports_nothing_heavy() -> None:
         [sys.executable, "-c", code], capture_output=True, text=True, check=True
     )
     assert out.stdout.strip() == "False"
+
+
+def test_images_folder_missing(tmp_path: Path) -> None:
+    seg_file = shared_path("data", "dcmqi-tid1500", "seg", "liver.dcm")
+    with pytest.raises(DicomReadError, match="no such file"):
+        read_seg(seg_file, tmp_path / "nope")
+    assert main(["import", "seg", str(seg_file), "--images", str(tmp_path / "n")]) == 2
