@@ -19,7 +19,9 @@ def _run(args: argparse.Namespace) -> int:
 
 def add_subparser(subparsers: Any) -> None:
     """Add ``recist import FORMAT ...``; each format module adds its own arguments."""
-    parser = subparsers.add_parser("import", help="read DICOM SRs back into readings")
+    parser = subparsers.add_parser(
+        "import", help="read DICOM SRs (into readings) and SEGs (measured masks)"
+    )
     formats = parser.add_subparsers(dest="format", metavar="FORMAT", required=True)
     for name, (module_name, help_text) in FORMATS.items():
         sub = formats.add_parser(name, help=help_text, description=help_text)
