@@ -1,0 +1,524 @@
+"""Find and download images from a PACS over DICOMweb (QIDO-RS and WADO-RS).
+
+The HTTP side is ``dicomweb-client`` (the optional extra ``dicomweb``), imported
+only when a request is made, so ``import recist`` stays light.  Downloaded
+instances are plain DICOM files under a cache folder, so :func:`recist.dicom.scan`
+and :func:`recist.dicom.read_volume` read them like any other folder.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, TypedDict, TypeVar
+
+from recist._atomic import check_output_dir, replacing
+from recist._optional import require
+from recist.errors import DicomReadError, InvalidInputError
+
+__all__ = [
+    "DicomWebSource",
+    "RetrieveResult",
+    "SeriesRecord",
+    "StudyRecord",
+    "check_uid",
+    "instance_path",
+]
+
+logger = logging.getLogger(__name__)
+
+T = TypeVar("T")
+
+#: A DICOM UID (PS3.5 §9.1): digits and dots, at most 64 characters.  UIDs
+#: from the server become file names, so anything else is refused.
+_UID = re.compile(r"^[0-9]+(\.[0-9]+)*$")
+
+# DICOM tags as QIDO-RS returns them (PS3.18 §6.7.1.2).
+_STUDY_UID = "0020000D"
+_SERIES_UID = "0020000E"
+_SOP_UID = "00080018"
+_STUDY_DATE = "00080020"
+_PATIENT_ID = "00100020"
+_STUDY_DESCRIPTION = "00081030"
+_MODALITIES_IN_STUDY = "00080061"
+_MODALITY = "00080060"
+_SERIES_NUMBER = "00200011"
+_SERIES_DESCRIPTION = "0008103E"
+_N_STUDY_SERIES = "00201206"
+_N_SERIES_INSTANCES = "00201209"
+
+_STUDY_FIELDS = (
+    "StudyDescription",
+    "ModalitiesInStudy",
+    "NumberOfStudyRelatedSeries",
+)
+_SERIES_FIELDS = ("SeriesDescription", "NumberOfSeriesRelatedInstances")
+
+
+class StudyRecord(TypedDict):
+    """One study as QIDO-RS lists it.
+
+    Keys: ``study_uid``, ``date`` (DICOM DA, ``YYYYMMDD`` or ``""``),
+    ``patient_id``, ``description``, ``modalities`` (Modalities in Study) and
+    ``n_series`` (``None`` when the server does not say).
+    """
+
+    study_uid: str
+    date: str
+    patient_id: str
+    description: str
+    modalities: list[str]
+    n_series: int | None
+
+
+class SeriesRecord(TypedDict):
+    """One series of a study as QIDO-RS lists it.
+
+    Keys: ``series_uid``, ``study_uid``, ``modality``, ``number`` (Series
+    Number or ``None``), ``description`` and ``n_instances`` (``None`` when the
+    server does not say).
+    """
+
+    series_uid: str
+    study_uid: str
+    modality: str
+    number: int | None
+    description: str
+    n_instances: int | None
+
+
+def _values(item: Mapping[str, Any], tag: str) -> list[Any]:
+    """Return the ``Value`` list of ``tag`` in DICOM JSON (``[]`` if absent)."""
+    element = item.get(tag)
+    if not isinstance(element, Mapping):
+        return []
+    value = element.get("Value")
+    return list(value) if isinstance(value, list) else []
+
+
+def _text(item: Mapping[str, Any], tag: str) -> str:
+    """First value of ``tag`` as text; a person name's ``Alphabetic`` form."""
+    values = _values(item, tag)
+    if not values or values[0] is None:
+        return ""
+    first = values[0]
+    if isinstance(first, Mapping):
+        return str(first.get("Alphabetic", ""))
+    return str(first)
+
+
+def _int(item: Mapping[str, Any], tag: str) -> int | None:
+    """First value of ``tag`` as an integer, ``None`` if absent or not a number."""
+    text = _text(item, tag)
+    try:
+        return int(text)
+    except ValueError:
+        return None
+
+
+def _uid(value: str, *, what: str, url: str) -> str:
+    """Return ``value`` if it is a valid UID, else raise naming its source."""
+    if len(value) <= 64 and _UID.match(value):
+        return value
+    raise DicomReadError(url, f"the server gave an invalid {what}: {value!r}")
+
+
+def check_uid(value: str, *, what: str) -> str:
+    """Refuse a UID given by the user that is not digits and dots (<= 64 chars).
+
+    Examples
+    --------
+    >>> check_uid("1.2.840.10008.1.2", what="study UID")
+    '1.2.840.10008.1.2'
+    >>> check_uid("../etc", what="study UID")
+    Traceback (most recent call last):
+    ...
+    recist.errors.InvalidInputError: study UID '../etc' is not a DICOM UID (digits and dots, at most 64 characters)
+    """  # noqa: E501
+    if len(value) <= 64 and _UID.match(value):
+        return value
+    msg = (
+        f"{what} {value!r} is not a DICOM UID (digits and dots, at most 64 characters)"
+    )
+    raise InvalidInputError(msg, location=what)
+
+
+def instance_path(dest: Path, study_uid: str, series_uid: str, sop_uid: str) -> Path:
+    """Return where :meth:`DicomWebSource.retrieve` keeps one instance.
+
+    The layout is ``dest/<StudyInstanceUID>/<SeriesInstanceUID>/<SOPInstanceUID>.dcm``,
+    so one cache folder can hold many studies and a SOP Instance UID names one file.
+
+    Examples
+    --------
+    >>> instance_path(Path("cache"), "1.2", "1.2.3", "1.2.3.4").as_posix()
+    'cache/1.2/1.2.3/1.2.3.4.dcm'
+    """
+    return dest / study_uid / series_uid / f"{sop_uid}.dcm"
+
+
+def _cached(path: Path, sop_uid: str) -> bool:
+    """Whether ``path`` is a readable DICOM file of instance ``sop_uid``."""
+    if not path.is_file():
+        return False
+    import pydicom
+
+    try:
+        ds = pydicom.dcmread(
+            path, stop_before_pixels=True, specific_tags=["SOPInstanceUID"]
+        )
+    except Exception:  # any unreadable file is simply fetched again
+        return False
+    return str(ds.get("SOPInstanceUID", "")) == sop_uid
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class RetrieveResult:
+    """What :meth:`DicomWebSource.retrieve_report` left in the cache folder.
+
+    Attributes
+    ----------
+    files : tuple of Path
+        Every file of the requested instances, sorted.
+    downloaded : int
+        How many of them were downloaded by this call (the rest were cached).
+    """
+
+    files: tuple[Path, ...]
+    downloaded: int
+
+    @property
+    def cached(self) -> int:
+        """How many files were already there (same SOP Instance UID)."""
+        return len(self.files) - self.downloaded
+
+
+@dataclass(slots=True)
+class DicomWebSource:
+    """A DICOMweb service (QIDO-RS search, WADO-RS retrieve), e.g. a PACS or Orthanc.
+
+    Parameters
+    ----------
+    url : str
+        The service root, e.g. ``http://localhost:8042/dicom-web``.
+    headers : mapping of str to str, optional
+        Extra HTTP headers sent with every request (e.g. ``Authorization``).
+    timeout_s : float
+        Connect and read timeout of each request, in seconds. *Permitted
+        values:* > 0.
+
+    Notes
+    -----
+    1. Requests are made by ``dicomweb-client`` (extra ``dicomweb``), imported on
+       first use.
+    2. Network failures, HTTP errors and answers that are not DICOMweb raise
+       :class:`recist.errors.DicomReadError` whose message names the URL (and
+       the HTTP status); no ``requests`` exception escapes.
+    3. HTTP 429/503/504 are retried twice with a short back-off; other errors
+       are not retried.
+
+    Examples
+    --------
+    >>> src = DicomWebSource("http://127.0.0.1:8042/dicom-web")
+    >>> src.url
+    'http://127.0.0.1:8042/dicom-web'
+    """
+
+    url: str
+    headers: Mapping[str, str] | None = None
+    timeout_s: float = 20.0
+    _client: Any = field(default=None, init=False, repr=False, compare=False)
+
+    def __post_init__(self) -> None:
+        self.url = self.url.rstrip("/")
+        if not re.match(r"^https?://[^/\s]+", self.url):
+            msg = f"DICOMweb URL must start with http:// or https://, got {self.url!r}"
+            raise InvalidInputError(msg, location="url")
+        if not self.timeout_s > 0:
+            msg = f"timeout_s must be > 0, got {self.timeout_s!r}"
+            raise InvalidInputError(msg, location="timeout_s")
+
+    # -- plumbing ---------------------------------------------------------------
+
+    def _web(self) -> Any:
+        """Return the ``DICOMwebClient``, created on first use."""
+        if self._client is None:
+            module = require("dicomweb_client", extra="dicomweb", feature="DICOMweb")
+            try:
+                client = module.DICOMwebClient(
+                    self.url,
+                    headers=dict(self.headers) if self.headers else None,
+                    timeout=self.timeout_s,
+                )
+            except ValueError as exc:
+                raise InvalidInputError(f"{self.url}: {exc}", location="url") from None
+            client.set_http_retry_params(
+                retry=True, max_attempts=3, wait_exponential_multiplier=200
+            )
+            self._client = client
+        return self._client
+
+    def _call(self, what: str, request: Callable[[], T]) -> T:
+        """Run one request; turn every transport or HTTP failure into DicomReadError."""
+        import requests
+        import retrying
+
+        try:
+            return request()
+        except requests.HTTPError as exc:
+            response = exc.response
+            status = "" if response is None else f"HTTP {response.status_code}"
+            reason = "" if response is None else f" {response.reason}"
+            where = self.url if response is None else response.url.split("?")[0]
+            raise DicomReadError(
+                where, f"{what} failed: {status}{reason}".rstrip()
+            ) from None
+        except retrying.RetryError as exc:
+            raise DicomReadError(
+                self.url, f"{what} failed: the server stayed busy ({exc})"
+            ) from None
+        except requests.Timeout:
+            raise DicomReadError(
+                self.url, f"{what} failed: no answer within {self.timeout_s:g} s"
+            ) from None
+        except requests.ConnectionError as exc:
+            raise DicomReadError(
+                self.url, f"{what} failed: cannot connect ({_short(exc)})"
+            ) from None
+        except requests.RequestException as exc:
+            raise DicomReadError(self.url, f"{what} failed: {_short(exc)}") from None
+        except ValueError as exc:  # a body that is not DICOM JSON / multipart DICOM
+            raise DicomReadError(
+                self.url, f"{what} failed: the answer is not DICOMweb ({exc})"
+            ) from None
+
+    # -- QIDO-RS ----------------------------------------------------------------
+
+    def studies(self, patient_id: str | None = None) -> list[StudyRecord]:
+        """List the studies (QIDO-RS ``/studies``), optionally of one patient.
+
+        Parameters
+        ----------
+        patient_id : str, optional
+            Patient ID to match exactly (DICOM wildcards ``*``/``?`` allowed).
+
+        Returns
+        -------
+        list of StudyRecord
+            Sorted by patient, date and study UID.
+        """
+        web = self._web()
+        filters = {} if patient_id is None else {"PatientID": patient_id}
+        found = self._call(
+            "study search (QIDO-RS)",
+            lambda: web.search_for_studies(
+                fields=list(_STUDY_FIELDS), search_filters=filters, get_remaining=True
+            ),
+        )
+        out: list[StudyRecord] = []
+        for item in found:
+            modalities = [str(v) for v in _values(item, _MODALITIES_IN_STUDY) if v]
+            out.append(
+                StudyRecord(
+                    study_uid=_uid(
+                        _text(item, _STUDY_UID), what="study UID", url=self.url
+                    ),
+                    date=_text(item, _STUDY_DATE),
+                    patient_id=_text(item, _PATIENT_ID),
+                    description=_text(item, _STUDY_DESCRIPTION),
+                    modalities=modalities,
+                    n_series=_int(item, _N_STUDY_SERIES),
+                )
+            )
+        out.sort(key=lambda r: (r["patient_id"], r["date"], r["study_uid"]))
+        return out
+
+    def series(self, study_uid: str) -> list[SeriesRecord]:
+        """List the series of one study (QIDO-RS ``/studies/{uid}/series``).
+
+        Parameters
+        ----------
+        study_uid : str
+            Study Instance UID.
+
+        Returns
+        -------
+        list of SeriesRecord
+            Sorted by series number, then UID; empty for an unknown study on
+            servers that answer it with an empty list.
+        """
+        check_uid(study_uid, what="study UID")
+        web = self._web()
+        found = self._call(
+            f"series search of study {study_uid} (QIDO-RS)",
+            lambda: web.search_for_series(
+                study_instance_uid=study_uid,
+                fields=list(_SERIES_FIELDS),
+                get_remaining=True,
+            ),
+        )
+        out: list[SeriesRecord] = []
+        for item in found:
+            out.append(
+                SeriesRecord(
+                    series_uid=_uid(
+                        _text(item, _SERIES_UID), what="series UID", url=self.url
+                    ),
+                    study_uid=study_uid,
+                    modality=_text(item, _MODALITY),
+                    number=_int(item, _SERIES_NUMBER),
+                    description=_text(item, _SERIES_DESCRIPTION),
+                    n_instances=_int(item, _N_SERIES_INSTANCES),
+                )
+            )
+        big = 2**63
+        out.sort(
+            key=lambda r: (big if r["number"] is None else r["number"], r["series_uid"])
+        )
+        return out
+
+    def _instances(
+        self, study_uid: str, series_uid: str | None
+    ) -> list[tuple[str, str]]:
+        """``(series UID, SOP UID)`` of every instance in a study or one series."""
+        web = self._web()
+        what = f"study {study_uid}" + (
+            "" if series_uid is None else f" series {series_uid}"
+        )
+        found = self._call(
+            f"instance search of {what} (QIDO-RS)",
+            lambda: web.search_for_instances(
+                study_instance_uid=study_uid,
+                series_instance_uid=series_uid,
+                get_remaining=True,
+            ),
+        )
+        out = []
+        for item in found:
+            series = _uid(
+                _text(item, _SERIES_UID) or (series_uid or ""),
+                what="series UID",
+                url=self.url,
+            )
+            sop = _uid(_text(item, _SOP_UID), what="SOP instance UID", url=self.url)
+            out.append((series, sop))
+        if not out:
+            raise DicomReadError(self.url, f"no instances found for {what}")
+        return sorted(set(out))
+
+    # -- WADO-RS ----------------------------------------------------------------
+
+    def retrieve(
+        self,
+        study_uid: str,
+        series_uid: str | None = None,
+        *,
+        dest: str | Path,
+    ) -> list[Path]:
+        """Download a study or one series (WADO-RS) as DICOM files under ``dest``.
+
+        The files of :meth:`retrieve_report`; see there.
+        """
+        return list(self.retrieve_report(study_uid, series_uid, dest=dest).files)
+
+    def retrieve_report(
+        self,
+        study_uid: str,
+        series_uid: str | None = None,
+        *,
+        dest: str | Path,
+    ) -> RetrieveResult:
+        """Download a study or one series (WADO-RS); say what was new.
+
+        Parameters
+        ----------
+        study_uid : str
+            Study Instance UID.
+        series_uid : str, optional
+            Series Instance UID; all series of the study when omitted.
+        dest : str or Path
+            Cache folder, created if needed. Each instance is written to
+            :func:`instance_path` via a temporary file and :func:`os.replace`.
+
+        Returns
+        -------
+        RetrieveResult
+            ``files``: every file of the requested instances, downloaded now or
+            already cached, sorted (pass ``dest`` or them to
+            :func:`recist.dicom.scan` / :func:`recist.dicom.read_volume`);
+            ``downloaded``: how many were fetched now.
+
+        Raises
+        ------
+        DicomReadError
+            The server cannot be reached, answers an HTTP error, has no such
+            study/series, or sends an instance other than the one asked for.
+
+        Notes
+        -----
+        1. The instances are listed with QIDO-RS; an instance whose file already
+           exists and holds the same SOP Instance UID is not downloaded again.
+        2. Instances are asked for in the transfer syntax the server stores
+           (``transfer-syntax=*``), so nothing is transcoded on the way.
+        """
+        check_uid(study_uid, what="study UID")
+        if series_uid is not None:
+            check_uid(series_uid, what="series UID")
+        root = check_output_dir(dest)
+        instances = self._instances(study_uid, series_uid)
+        web = self._web()
+        paths: list[Path] = []
+        fetched = 0
+        for series, sop in instances:
+            path = instance_path(root, study_uid, series, sop)
+            paths.append(path)
+            if _cached(path, sop):
+                continue
+            ds = self._call(
+                f"retrieve of instance {sop} (WADO-RS)",
+                _retrieve_one(web, study_uid, series, sop),
+            )
+            got = str(ds.get("SOPInstanceUID", ""))
+            if got != sop:
+                raise DicomReadError(
+                    self.url,
+                    f"asked for instance {sop}, the server sent {got or 'none'}",
+                )
+            check_output_dir(path.parent)
+            with replacing(path) as tmp:
+                ds.save_as(tmp, enforce_file_format=True)
+            fetched += 1
+        logger.info(
+            "%s: %d instance(s) downloaded, %d already cached in %s",
+            self.url,
+            fetched,
+            len(paths) - fetched,
+            root,
+        )
+        return RetrieveResult(files=tuple(sorted(paths)), downloaded=fetched)
+
+
+def _retrieve_one(
+    web: Any, study_uid: str, series_uid: str, sop_uid: str
+) -> Callable[[], Any]:
+    """Return a request for one instance in its stored transfer syntax."""
+
+    def request() -> Any:
+        return web.retrieve_instance(
+            study_uid, series_uid, sop_uid, media_types=(("application/dicom", "*"),)
+        )
+
+    return request
+
+
+def _short(exc: BaseException) -> str:
+    """Return an exception's gist, e.g. ``[Errno 111] Connection refused``."""
+    text = str(exc)
+    match = re.search(r"\[Errno -?\d+\] [^'\")\]]+", text)
+    if match:
+        return match.group(0).strip()
+    last = text.strip().splitlines()[-1] if text.strip() else type(exc).__name__
+    return last[:200]

@@ -1,0 +1,250 @@
+"""DICOMweb source (QIDO-RS / WADO-RS) against a real, private Orthanc.
+
+The oracle is independent of the code under test: the sample study written by
+``sample_dicom`` is uploaded with plain urllib, its UIDs are read from the
+original files with pydicom, and the downloaded series must read to the same
+voxels and geometry as the originals.
+"""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pydicom
+import pytest
+
+from recist.cli import main
+from recist.dicom import DicomWebSource, read_volume, scan
+from recist.dicom._web import check_uid, instance_path
+from recist.errors import DicomReadError, InvalidInputError, MissingDependencyError
+from tests.recist._orthanc import Orthanc, find_orthanc, free_port, running_orthanc
+
+pytest.importorskip("dicomweb_client", reason="extra 'dicomweb' not installed")
+
+VISITS = ("20260105_baseline", "20260216_week06")  # two of four: keeps it fast
+
+
+def _uids(series_dir: Path) -> dict[str, Any]:
+    """Study/series/SOP UIDs and header facts of one original series (pydicom)."""
+    files = sorted(series_dir.glob("*.dcm"))
+    first = pydicom.dcmread(files[0], stop_before_pixels=True)
+    sops = {
+        str(pydicom.dcmread(f, stop_before_pixels=True).SOPInstanceUID) for f in files
+    }
+    return {
+        "study": str(first.StudyInstanceUID),
+        "series": str(first.SeriesInstanceUID),
+        "date": str(first.StudyDate),
+        "patient": str(first.PatientID),
+        "sops": sops,
+        "files": files,
+    }
+
+
+@pytest.fixture(scope="module")
+def pacs(tmp_path_factory: pytest.TempPathFactory, sample_study_dir: Path) -> Any:
+    """A private Orthanc holding two visits of the sample study."""
+    found = find_orthanc()
+    if isinstance(found, str):
+        pytest.skip(found)
+    binary, plugin = found
+    workdir = tmp_path_factory.mktemp("orthanc")
+    visits = [_uids(sample_study_dir / v / "CT") for v in VISITS]
+    with running_orthanc(workdir, binary, plugin) as server:
+        for v in visits:
+            assert server.upload(v["files"]) == len(v["files"])
+        yield server, visits
+
+
+def test_studies_lists_what_was_uploaded(pacs: tuple[Orthanc, list[Any]]) -> None:
+    server, visits = pacs
+    got = DicomWebSource(server.dicomweb_url).studies()
+    assert [(s["study_uid"], s["date"], s["patient_id"]) for s in got] == [
+        (v["study"], v["date"], v["patient"]) for v in visits
+    ]
+    assert all(s["modalities"] == ["CT"] and s["n_series"] == 1 for s in got)
+
+
+def test_studies_filtered_by_patient(pacs: tuple[Orthanc, list[Any]]) -> None:
+    server, visits = pacs
+    src = DicomWebSource(server.dicomweb_url)
+    assert len(src.studies(patient_id=visits[0]["patient"])) == 2
+    assert src.studies(patient_id="NOBODY") == []
+
+
+def test_series_of_a_study(pacs: tuple[Orthanc, list[Any]]) -> None:
+    server, visits = pacs
+    got = DicomWebSource(server.dicomweb_url).series(visits[1]["study"])
+    assert [(s["series_uid"], s["modality"], s["n_instances"]) for s in got] == [
+        (visits[1]["series"], "CT", len(visits[1]["files"]))
+    ]
+
+
+def test_retrieve_reads_like_the_originals_and_is_cached(
+    pacs: tuple[Orthanc, list[Any]], tmp_path: Path
+) -> None:
+    server, visits = pacs
+    v = visits[0]
+    src = DicomWebSource(server.dicomweb_url)
+    first = src.retrieve_report(v["study"], v["series"], dest=tmp_path)
+    assert first.downloaded == len(v["files"]) == len(first.files)
+    got_sops = {str(pydicom.dcmread(p).SOPInstanceUID) for p in first.files}
+    assert got_sops == v["sops"]
+    assert all(
+        p == instance_path(tmp_path, v["study"], v["series"], p.stem)
+        for p in first.files
+    )
+    # voxels and geometry equal those of the original files
+    want = read_volume(v["files"][0].parent)
+    got = read_volume(tmp_path)
+    np.testing.assert_array_equal(got.array, want.array)
+    assert got.geometry == want.geometry
+    # the second retrieve downloads nothing: same files, not rewritten
+    before = {p: (p.stat().st_ino, p.stat().st_mtime_ns) for p in first.files}
+    again = src.retrieve(v["study"], v["series"], dest=tmp_path)
+    assert again == list(first.files)
+    assert {p: (p.stat().st_ino, p.stat().st_mtime_ns) for p in again} == before
+    assert sorted(p.name for p in tmp_path.rglob("*")) == sorted(
+        [v["study"], v["series"], *(p.name for p in first.files)]
+    )  # no temporary files left behind
+
+
+def test_damaged_cache_file_is_downloaded_again(
+    pacs: tuple[Orthanc, list[Any]], tmp_path: Path
+) -> None:
+    server, visits = pacs
+    v = visits[1]
+    src = DicomWebSource(server.dicomweb_url)
+    files = src.retrieve(v["study"], dest=tmp_path)  # whole study
+    files[3].write_bytes(b"truncated")
+    report = src.retrieve_report(v["study"], dest=tmp_path)
+    assert (report.downloaded, report.cached) == (1, len(files) - 1)
+    assert str(pydicom.dcmread(files[3]).SOPInstanceUID) == files[3].stem
+
+
+def test_cli_list_and_fetch(
+    pacs: tuple[Orthanc, list[Any]],
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    server, visits = pacs
+    url = server.dicomweb_url
+    assert main(["fetch", url, "--list"]) == 0
+    out = capsys.readouterr().out
+    assert all(v["study"] in out for v in visits)
+    assert "2 studies" in out
+    assert main(["fetch", url, "--list", "--study", visits[0]["study"], "--json"]) == 0
+    series = json.loads(capsys.readouterr().out)
+    assert [s["series_uid"] for s in series] == [visits[0]["series"]]
+    out_dir = tmp_path / "out"
+    argv = ["fetch", url, "--study", visits[0]["study"], str(out_dir)]
+    assert main(argv) == 0
+    assert f"{len(visits[0]['files'])} downloaded" in capsys.readouterr().out
+    found = scan(out_dir)
+    assert [s.series_uid for s in found] == [visits[0]["series"]]
+    assert main([*argv, "--json"]) == 0
+    assert json.loads(capsys.readouterr().out)["downloaded"] == 0
+
+
+def test_unknown_study_is_a_clear_error(
+    pacs: tuple[Orthanc, list[Any]],
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    server, _ = pacs
+    with pytest.raises(DicomReadError, match=r"no instances found for study 1\.2\.3"):
+        DicomWebSource(server.dicomweb_url).retrieve("1.2.3", dest=tmp_path)
+    assert main(["fetch", server.dicomweb_url, "--study", "1.2.3", str(tmp_path)]) == 2
+    err = capsys.readouterr().err
+    assert err.startswith(f"error: {server.dicomweb_url}: no instances found")
+    assert "Traceback" not in err
+    assert main(["fetch", server.dicomweb_url, "--list", "--study", "1.2.3"]) == 2
+
+
+def test_http_error_names_url_and_status(pacs: tuple[Orthanc, list[Any]]) -> None:
+    server, _ = pacs
+    wrong_root = f"{server.base_url}/no-such-root"
+    with pytest.raises(DicomReadError, match="HTTP 404") as info:
+        DicomWebSource(wrong_root).studies()
+    assert info.value.path == f"{wrong_root}/studies"
+
+
+def test_dead_port_is_a_clear_error(capsys: pytest.CaptureFixture[str]) -> None:
+    url = f"http://127.0.0.1:{free_port()}/dicom-web"  # nothing listens there
+    with pytest.raises(DicomReadError, match="cannot connect") as info:
+        DicomWebSource(url, timeout_s=2).studies()
+    assert info.value.path == url
+    assert main(["fetch", url, "--list"]) == 2
+    err = capsys.readouterr().err
+    assert url in err
+    assert "Traceback" not in err
+
+
+# -- without a server ---------------------------------------------------------
+
+
+class _FakeClient:
+    """Answers QIDO with a hostile SOP UID (a path) and never serves WADO."""
+
+    def search_for_instances(self, **_: Any) -> list[dict[str, Any]]:
+        return [
+            {
+                "0020000E": {"vr": "UI", "Value": ["1.2.3"]},
+                "00080018": {"vr": "UI", "Value": ["../../evil"]},
+            }
+        ]
+
+
+def test_uids_from_the_server_never_become_paths(tmp_path: Path) -> None:
+    src = DicomWebSource("http://127.0.0.1:9/dicom-web")
+    src._client = _FakeClient()
+    with pytest.raises(DicomReadError, match="invalid SOP instance UID"):
+        src.retrieve("1.2", dest=tmp_path / "cache")
+    assert list(tmp_path.rglob("*.dcm")) == []
+
+
+@pytest.mark.parametrize(
+    "uid",
+    ["", "../x", "1.2.", "1..2", "1.2.3a", "1" * 65],
+)
+def test_user_uids_are_checked(uid: str) -> None:
+    with pytest.raises(InvalidInputError):
+        check_uid(uid, what="study UID")
+
+
+@pytest.mark.parametrize("url", ["ftp://host/x", "localhost:8042", ""])
+def test_url_must_be_http(url: str) -> None:
+    with pytest.raises(InvalidInputError, match="http"):
+        DicomWebSource(url)
+
+
+def test_cli_usage_errors(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    url = "http://127.0.0.1:9/dicom-web"
+    assert main(["fetch", url]) == 2  # neither --list nor --study/OUT
+    assert main(["fetch", url, "--list", str(tmp_path)]) == 2
+    assert main(["fetch", url, "--study", "1.2", "--header", "nocolon", "x"]) == 2
+    err = capsys.readouterr().err
+    assert "--header must be 'NAME: VALUE'" in err
+
+
+def test_missing_extra_names_it(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setitem(sys.modules, "dicomweb_client", None)  # import fails
+    with pytest.raises(MissingDependencyError, match=r"recist\[dicomweb\]"):
+        DicomWebSource("http://127.0.0.1:9/dicom-web").studies()
+
+
+def test_import_and_parser_stay_light() -> None:
+    # not 'requests': pydicom.data imports it when it is installed
+    code = (
+        "import sys, recist.dicom, recist.cli; recist.cli.build_parser();"
+        "print(sorted({'dicomweb_client', 'retrying'} & set(sys.modules)))"
+    )
+    out = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, check=True
+    ).stdout
+    assert out.strip() == "[]"
