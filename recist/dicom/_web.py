@@ -8,6 +8,7 @@ and :func:`recist.dicom.read_volume` read them like any other folder.
 
 from __future__ import annotations
 
+import json
 import logging
 import re
 from collections.abc import Callable, Mapping
@@ -31,6 +32,9 @@ __all__ = [
 logger = logging.getLogger(__name__)
 
 T = TypeVar("T")
+
+#: Most QIDO-RS pages one search may take (servers page with ``offset``).
+MAX_PAGES = 1000
 
 #: A DICOM UID (PS3.5 §9.1): digits and dots, at most 64 characters.  UIDs
 #: from the server become file names, so anything else is refused.
@@ -217,8 +221,10 @@ class DicomWebSource:
     2. Network failures, HTTP errors and answers that are not DICOMweb raise
        :class:`recist.errors.DicomReadError` whose message names the URL (and
        the HTTP status); no ``requests`` exception escapes.
-    3. HTTP 429/503/504 are retried twice with a short back-off; other errors
-       are not retried.
+    3. ``dicomweb-client`` retries a request once, 0.5 s later, when it fails
+       to connect, times out, or gets HTTP 408/429/503/504; so a dead server
+       fails in about 0.5 s and a silent one after ``2 * timeout_s``.  A
+       :meth:`retrieve` cut short is resumed by calling it again.
 
     Examples
     --------
@@ -255,8 +261,8 @@ class DicomWebSource:
                 )
             except ValueError as exc:
                 raise InvalidInputError(f"{self.url}: {exc}", location="url") from None
-            client.set_http_retry_params(
-                retry=True, max_attempts=3, wait_exponential_multiplier=200
+            client.set_http_retry_params(  # one retry, after 0.5 s
+                retry=True, max_attempts=2, wait_exponential_multiplier=250
             )
             self._client = client
         return self._client
@@ -276,9 +282,17 @@ class DicomWebSource:
             raise DicomReadError(
                 where, f"{what} failed: {status}{reason}".rstrip()
             ) from None
-        except retrying.RetryError as exc:
+        except retrying.RetryError as exc:  # still 429/408/503/504 after the retry
+            last = getattr(exc.last_attempt, "value", None)
+            code = getattr(last, "status_code", "?")
+            where = str(getattr(last, "url", self.url)).split("?")[0]
+            reason = getattr(last, "reason", "")
             raise DicomReadError(
-                self.url, f"{what} failed: the server stayed busy ({exc})"
+                where, f"{what} failed: HTTP {code} {reason} (after a retry)"
+            ) from None
+        except requests.exceptions.JSONDecodeError as exc:
+            raise DicomReadError(
+                self.url, f"{what} failed: the answer is not DICOM JSON ({exc})"
             ) from None
         except requests.Timeout:
             raise DicomReadError(
@@ -290,10 +304,38 @@ class DicomWebSource:
             ) from None
         except requests.RequestException as exc:
             raise DicomReadError(self.url, f"{what} failed: {_short(exc)}") from None
-        except ValueError as exc:  # a body that is not DICOM JSON / multipart DICOM
+        except ValueError as exc:  # e.g. a body that is not multipart DICOM
             raise DicomReadError(
                 self.url, f"{what} failed: the answer is not DICOMweb ({exc})"
             ) from None
+
+    def _search(self, what: str, page: Callable[[int], Any]) -> list[Mapping[str, Any]]:
+        """Run a QIDO-RS search page by page (``offset``); bounded.
+
+        ``page(offset)`` makes one request.  Paging stops at an empty page, or
+        when a page brings nothing new (a server that ignores ``offset``), and
+        fails past :data:`MAX_PAGES`.  An answer that is not a list of DICOM
+        JSON objects is refused.
+        """
+        out: list[Mapping[str, Any]] = []
+        seen: set[str] = set()
+        for _ in range(MAX_PAGES):
+            found = self._call(what, lambda: page(len(out)))
+            if not isinstance(found, list) or not all(
+                isinstance(item, Mapping) for item in found
+            ):
+                reason = f"{what} failed: the answer is not a DICOM JSON list"
+                raise DicomReadError(self.url, reason)
+            keys = [json.dumps(item, sort_keys=True, default=str) for item in found]
+            new = [
+                item for item, key in zip(found, keys, strict=True) if key not in seen
+            ]
+            if not new:
+                return out
+            seen.update(keys)
+            out.extend(new)
+        reason = f"{what} failed: more than {MAX_PAGES} pages of results"
+        raise DicomReadError(self.url, reason)
 
     # -- QIDO-RS ----------------------------------------------------------------
 
@@ -312,10 +354,10 @@ class DicomWebSource:
         """
         web = self._web()
         filters = {} if patient_id is None else {"PatientID": patient_id}
-        found = self._call(
+        found = self._search(
             "study search (QIDO-RS)",
-            lambda: web.search_for_studies(
-                fields=list(_STUDY_FIELDS), search_filters=filters, get_remaining=True
+            lambda offset: web.search_for_studies(
+                fields=list(_STUDY_FIELDS), search_filters=filters, offset=offset
             ),
         )
         out: list[StudyRecord] = []
@@ -352,12 +394,12 @@ class DicomWebSource:
         """
         check_uid(study_uid, what="study UID")
         web = self._web()
-        found = self._call(
+        found = self._search(
             f"series search of study {study_uid} (QIDO-RS)",
-            lambda: web.search_for_series(
+            lambda offset: web.search_for_series(
                 study_instance_uid=study_uid,
                 fields=list(_SERIES_FIELDS),
-                get_remaining=True,
+                offset=offset,
             ),
         )
         out: list[SeriesRecord] = []
@@ -388,12 +430,12 @@ class DicomWebSource:
         what = f"study {study_uid}" + (
             "" if series_uid is None else f" series {series_uid}"
         )
-        found = self._call(
+        found = self._search(
             f"instance search of {what} (QIDO-RS)",
-            lambda: web.search_for_instances(
+            lambda offset: web.search_for_instances(
                 study_instance_uid=study_uid,
                 series_instance_uid=series_uid,
-                get_remaining=True,
+                offset=offset,
             ),
         )
         out = []

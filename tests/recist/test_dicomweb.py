@@ -8,9 +8,11 @@ voxels and geometry as the originals.
 
 from __future__ import annotations
 
+import http.server
 import json
 import subprocess
 import sys
+import threading
 from pathlib import Path
 from typing import Any
 
@@ -61,6 +63,7 @@ def pacs(tmp_path_factory: pytest.TempPathFactory, sample_study_dir: Path) -> An
         yield server, visits
 
 
+@pytest.mark.slow  # the private Orthanc: ~6 s setup, shared
 def test_studies_lists_what_was_uploaded(pacs: tuple[Orthanc, list[Any]]) -> None:
     server, visits = pacs
     got = DicomWebSource(server.dicomweb_url).studies()
@@ -70,6 +73,7 @@ def test_studies_lists_what_was_uploaded(pacs: tuple[Orthanc, list[Any]]) -> Non
     assert all(s["modalities"] == ["CT"] and s["n_series"] == 1 for s in got)
 
 
+@pytest.mark.slow  # the private Orthanc: ~6 s setup, shared
 def test_studies_filtered_by_patient(pacs: tuple[Orthanc, list[Any]]) -> None:
     server, visits = pacs
     src = DicomWebSource(server.dicomweb_url)
@@ -77,6 +81,7 @@ def test_studies_filtered_by_patient(pacs: tuple[Orthanc, list[Any]]) -> None:
     assert src.studies(patient_id="NOBODY") == []
 
 
+@pytest.mark.slow  # the private Orthanc: ~6 s setup, shared
 def test_series_of_a_study(pacs: tuple[Orthanc, list[Any]]) -> None:
     server, visits = pacs
     got = DicomWebSource(server.dicomweb_url).series(visits[1]["study"])
@@ -85,6 +90,7 @@ def test_series_of_a_study(pacs: tuple[Orthanc, list[Any]]) -> None:
     ]
 
 
+@pytest.mark.slow  # the private Orthanc: ~6 s setup, shared
 def test_retrieve_reads_like_the_originals_and_is_cached(
     pacs: tuple[Orthanc, list[Any]], tmp_path: Path
 ) -> None:
@@ -114,6 +120,7 @@ def test_retrieve_reads_like_the_originals_and_is_cached(
     )  # no temporary files left behind
 
 
+@pytest.mark.slow  # the private Orthanc: ~6 s setup, shared
 def test_damaged_cache_file_is_downloaded_again(
     pacs: tuple[Orthanc, list[Any]], tmp_path: Path
 ) -> None:
@@ -127,6 +134,7 @@ def test_damaged_cache_file_is_downloaded_again(
     assert str(pydicom.dcmread(files[3]).SOPInstanceUID) == files[3].stem
 
 
+@pytest.mark.slow  # the private Orthanc: ~6 s setup, shared
 def test_cli_list_and_fetch(
     pacs: tuple[Orthanc, list[Any]],
     tmp_path: Path,
@@ -151,6 +159,7 @@ def test_cli_list_and_fetch(
     assert json.loads(capsys.readouterr().out)["downloaded"] == 0
 
 
+@pytest.mark.slow  # the private Orthanc: ~6 s setup, shared
 def test_unknown_study_is_a_clear_error(
     pacs: tuple[Orthanc, list[Any]],
     tmp_path: Path,
@@ -166,6 +175,7 @@ def test_unknown_study_is_a_clear_error(
     assert main(["fetch", server.dicomweb_url, "--list", "--study", "1.2.3"]) == 2
 
 
+@pytest.mark.slow  # the private Orthanc: ~6 s setup, shared
 def test_http_error_names_url_and_status(pacs: tuple[Orthanc, list[Any]]) -> None:
     server, _ = pacs
     wrong_root = f"{server.base_url}/no-such-root"
@@ -248,3 +258,66 @@ def test_import_and_parser_stay_light() -> None:
         [sys.executable, "-c", code], capture_output=True, text=True, check=True
     ).stdout
     assert out.strip() == "[]"
+
+
+class _Canned(http.server.BaseHTTPRequestHandler):
+    """Answers every GET with the status and body in the class attributes."""
+
+    status = 503
+    body = b""
+    hits = 0
+
+    def do_GET(self) -> None:
+        type(self).hits += 1
+        self.send_response(self.status)
+        self.send_header("Content-Type", "application/dicom+json")
+        self.send_header("Content-Length", str(len(self.body)))
+        self.end_headers()
+        self.wfile.write(self.body)
+
+    def log_message(self, *_: Any) -> None:  # keep test output quiet
+        pass
+
+
+@pytest.fixture
+def canned() -> Any:
+    """A loopback HTTP server that answers with a canned status and body."""
+    handler = type("Handler", (_Canned,), {})
+    server = http.server.HTTPServer(("127.0.0.1", 0), handler)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{server.server_address[1]}/dicom-web", handler
+    finally:
+        server.shutdown()
+        server.server_close()
+        thread.join(timeout=5)
+
+
+def test_busy_server_is_retried_once_then_reported(canned: Any) -> None:
+    url, handler = canned
+    handler.status = 503
+    with pytest.raises(DicomReadError, match="HTTP 503") as info:
+        DicomWebSource(url).studies()
+    assert info.value.path == f"{url}/studies"
+    assert handler.hits == 2  # the first try and one retry
+
+
+def test_server_ignoring_offset_does_not_loop(canned: Any) -> None:
+    url, handler = canned
+    study = {"0020000D": {"vr": "UI", "Value": ["1.2.3"]}}
+    handler.status, handler.body = 200, json.dumps([study]).encode()
+    got = DicomWebSource(url).studies()
+    assert [s["study_uid"] for s in got] == ["1.2.3"]
+    assert handler.hits == 2  # page 2 repeated page 1: stop
+
+
+@pytest.mark.parametrize(
+    "body", [b"<html>login</html>", b'{"not": "a list"}', b"[1, 2]"]
+)
+def test_answer_that_is_not_dicom_json(canned: Any, body: bytes) -> None:
+    url, handler = canned
+    handler.status, handler.body = 200, body
+    with pytest.raises(DicomReadError, match=r"not (a )?DICOM JSON|invalid") as info:
+        DicomWebSource(url).studies()
+    assert info.value.path == url
