@@ -10,7 +10,7 @@ SYSTEM_PACKAGES=(
   libxcb-render-util0 libxcb-xinerama0 libxcb-xfixes0 libxcb-shape0 libxcb-cursor0
   libopengl0 libx11-xcb1 libxcb-xkb1 libxcb-sync1 libxcb-shm0 libxcb-util1 libxrender1
   libxi6 libsm6 libice6 libfreetype6
-  poppler-utils dicom3tools dcm2niix
+  poppler-utils dicom3tools dcm2niix orthanc orthanc-dicomweb
 )
 missing=()
 for pkg in "${SYSTEM_PACKAGES[@]}"; do
@@ -21,6 +21,8 @@ if ((${#missing[@]})); then
   sudo=""; [ "$(id -u)" = 0 ] || sudo="sudo"
   $sudo apt-get update -qq
   DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+  # the tests start their own Orthanc on a free loopback port; stop a system one if it started
+  { command -v service >/dev/null && $sudo service orthanc stop; } >/dev/null 2>&1 || true
 fi
 
 PYTHON=${PYTHON:-python3.11}
