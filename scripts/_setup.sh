@@ -4,23 +4,37 @@
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 
+# needed: headless Qt/napari under Xvfb
 SYSTEM_PACKAGES=(
   xvfb xauth libgl1 libegl1 libgl1-mesa-dri libglib2.0-0 libfontconfig1 libdbus-1-3
   libxkbcommon-x11-0 libxcb-icccm4 libxcb-image0 libxcb-keysyms1 libxcb-randr0
   libxcb-render-util0 libxcb-xinerama0 libxcb-xfixes0 libxcb-shape0 libxcb-cursor0
   libopengl0 libx11-xcb1 libxcb-xkb1 libxcb-sync1 libxcb-shm0 libxcb-util1 libxrender1
   libxi6 libsm6 libice6 libfreetype6
-  poppler-utils dicom3tools dcm2niix orthanc orthanc-dicomweb
 )
-missing=()
-for pkg in "${SYSTEM_PACKAGES[@]}"; do
-  dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q "install ok installed" || missing+=("$pkg")
-done
+# outside references for tests (each test skips with the reason when its tool is absent):
+# pdftoppm, dciodvfy, dcm2niix, an Orthanc DICOMweb server
+REFERENCE_PACKAGES=(poppler-utils dicom3tools dcm2niix orthanc orthanc-dicomweb)
+
+missing_of() {
+  for pkg in "$@"; do
+    dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q "install ok installed" || echo "$pkg"
+  done
+}
+sudo=""; [ "$(id -u)" = 0 ] || sudo="sudo"
+mapfile -t missing < <(missing_of "${SYSTEM_PACKAGES[@]}")
+mapfile -t optional < <(missing_of "${REFERENCE_PACKAGES[@]}")
+if ((${#missing[@]} + ${#optional[@]})); then
+  $sudo apt-get update -qq
+fi
 if ((${#missing[@]})); then
   echo "installing system packages: ${missing[*]}"
-  sudo=""; [ "$(id -u)" = 0 ] || sudo="sudo"
-  $sudo apt-get update -qq
   DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+fi
+if ((${#optional[@]})); then
+  echo "installing reference tools: ${optional[*]}"
+  DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends "${optional[@]}" >/dev/null \
+    || echo "warning: could not install ${optional[*]}; the tests that need them will skip"
   # the tests start their own Orthanc on a free loopback port; stop a system one if it started
   { command -v service >/dev/null && $sudo service orthanc stop; } >/dev/null 2>&1 || true
 fi
