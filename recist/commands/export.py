@@ -7,9 +7,9 @@ pandas) only when used.
 
 from __future__ import annotations
 
-import argparse
-import importlib
 from typing import Any
+
+from recist.commands._formats import add_format_parsers
 
 # format -> (module with add_arguments(parser) and export_command(args), help)
 FORMATS: dict[str, tuple[str, str]] = {
@@ -20,31 +20,12 @@ FORMATS: dict[str, tuple[str, str]] = {
 }
 
 
-def _run(args: argparse.Namespace) -> int:
-    module = importlib.import_module(FORMATS[args.format][0])
-    return int(module.export_command(args))
-
-
 def add_subparser(subparsers: Any) -> None:
     """Add ``recist export FORMAT ...``; each format module adds its own arguments."""
-    parser = subparsers.add_parser(
-        "export", help="write readings as SR, SEG, SDTM or ADaM"
+    add_format_parsers(
+        subparsers,
+        "export",
+        help_text="write readings as SR, SEG, SDTM or ADaM",
+        formats=FORMATS,
+        function="export_command",
     )
-    formats = parser.add_subparsers(dest="format", metavar="FORMAT", required=True)
-    for name, (module_name, help_text) in FORMATS.items():
-        sub = formats.add_parser(name, help=help_text, description=help_text)
-        try:
-            module = importlib.import_module(module_name)
-        except ImportError:  # not written yet or an extra is missing
-            sub.set_defaults(func=_unavailable(name))
-            continue
-        module.add_arguments(sub)
-        sub.set_defaults(func=_run)
-
-
-def _unavailable(name: str) -> Any:
-    def run(args: argparse.Namespace) -> int:
-        print(f"error: 'recist export {name}' is not available in this installation")
-        return 2
-
-    return run
