@@ -40,6 +40,16 @@ __all__ = ["output_dtype", "read_pixels"]
 _NATIVE = {EXPLICIT_LE, IMPLICIT_LE}
 
 
+def _add_intercept_int16(slice_: npt.NDArray[Any], intercept: float) -> None:
+    """Add an integral rescale intercept in place, modulo 2**16.
+
+    Stored uint16 values viewed as int16 plus the intercept wrap to the exact HU
+    whenever the result fits int16 (the callers check the range first).
+    """
+    if intercept:
+        np.add(slice_, np.int16(int(intercept)), out=slice_, casting="unsafe")
+
+
 def _stored_dtype(h: FileHeader) -> np.dtype[Any]:
     bits = h.bits_allocated or 16
     signed = h.pixel_representation == 1
@@ -186,13 +196,7 @@ def read_pixels(slices: Sequence[SliceRef]) -> npt.NDArray[Any]:
         if lo >= -32768 and hi <= 32767 and stored.dtype.itemsize == 2:
             out = stored.view(np.int16)  # modular int16 addition is exact here
             for k, s in enumerate(slices):
-                if s.rescale_intercept:
-                    np.add(
-                        out[k],
-                        np.int16(int(s.rescale_intercept)),
-                        out=out[k],
-                        casting="unsafe",
-                    )
+                _add_intercept_int16(out[k], s.rescale_intercept)
             return out
         result = np.empty((len(slices), rows, cols), np.float32)
         for k, s in enumerate(slices):
@@ -235,13 +239,7 @@ def _fill(slices: Sequence[SliceRef], out: npt.NDArray[Any]) -> None:
             # int16 output: stored bytes go straight in; uint16 values are
             # reinterpreted and the modular addition below gives the exact result
             _read_native_into(h, out[k].view(dt))
-            if s.rescale_intercept:
-                np.add(
-                    out[k],
-                    np.int16(int(s.rescale_intercept)),
-                    out=out[k],
-                    casting="unsafe",
-                )
+            _add_intercept_int16(out[k], s.rescale_intercept)
             continue
         buf = scratch.get(dt)
         if buf is None:

@@ -47,13 +47,14 @@ from recist.export.sdtm import (
     VisitLike,
     derive_visits,
     evaluator_of,
-    load_inputs,
+    export_inputs,
     to_sdtm,
 )
 from recist.export.sdtm import (
     add_arguments as _sdtm_arguments,
 )
 from recist.model import Assessment, Reading
+from recist.rules._numeric import pct_change
 from recist.terms import Response
 
 __all__ = [
@@ -261,10 +262,6 @@ def _adrs_rows(
     return rows
 
 
-def _pct(part: Decimal, whole: Decimal) -> float | None:
-    return None if whole == 0 else float(part) / float(whole) * 100
-
-
 def _adtr_rows(
     studyid: str,
     reading: Reading,
@@ -314,7 +311,7 @@ def _adtr_rows(
             "AVAL": float(aval),
             "BASE": float(base),
             "CHG": float(aval - base),
-            "PCHG": _pct(aval - base, base),
+            "PCHG": pct_change(aval, base),
             "NADIR": None if index == 0 or nadir is None else float(nadir),
             "CHGNAD": None,
             "PCHGNAD": None,
@@ -339,7 +336,7 @@ def _adtr_rows(
         }
         if index > 0 and nadir is not None:
             row["CHGNAD"] = float(aval - nadir)
-            row["PCHGNAD"] = _pct(aval - nadir, nadir)
+            row["PCHGNAD"] = pct_change(aval, nadir)
         if complete:
             nadir = aval if nadir is None else min(nadir, aval)
         progressed = progressed or is_pd
@@ -511,13 +508,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 def export_command(args: argparse.Namespace) -> int:
     """Run ``recist export adam READING... OUTDIR``; 0 when written, 2 on bad input."""
-    *inputs, outdir = args.paths
-    if not inputs and args.sdtm is None:
-        sys.stderr.write("error: give READING files (or --sdtm DIR) and an OUTDIR\n")
-        return 2
-    readings, visits, skipped = load_inputs(inputs, args.sdtm)
-    for line in skipped:
-        sys.stderr.write(f"skipped: {line}\n")
+    readings, visits, outdir = export_inputs(args)
     export = to_adam(readings, studyid=args.studyid, visits=visits)
     for path in write_adam(export, outdir, fmt=args.fmt):
         sys.stdout.write(f"{path}\n")

@@ -955,15 +955,26 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     )
 
 
-def export_command(args: argparse.Namespace) -> int:
-    """Run ``recist export sdtm READING... OUTDIR``; 0 when written, 2 on bad input."""
+def export_inputs(
+    args: argparse.Namespace,
+) -> tuple[list[Reading], list[Sequence[VisitLike] | None], str]:
+    """Return (readings, visits, OUTDIR) of ``recist export sdtm|adam``'s arguments.
+
+    Skipped inputs are reported on stderr; no READING and no ``--sdtm`` is an
+    :class:`~recist.errors.InvalidInputError`.
+    """
     *inputs, outdir = args.paths
     if not inputs and args.sdtm is None:
-        sys.stderr.write("error: give READING files (or --sdtm DIR) and an OUTDIR\n")
-        return 2
+        raise InvalidInputError("give READING files (or --sdtm DIR) and an OUTDIR")
     readings, visits, skipped = load_inputs(inputs, args.sdtm)
     for line in skipped:
         sys.stderr.write(f"skipped: {line}\n")
+    return readings, visits, outdir
+
+
+def export_command(args: argparse.Namespace) -> int:
+    """Run ``recist export sdtm READING... OUTDIR``; 0 when written, 2 on bad input."""
+    readings, visits, outdir = export_inputs(args)
     export = to_sdtm(readings, studyid=args.studyid, visits=visits, method=args.method)
     for path in write_sdtm(export, outdir, fmt=args.fmt):
         sys.stdout.write(f"{path}\n")

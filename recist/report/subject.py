@@ -35,6 +35,15 @@ _IMAGE_COLS = 4
 _IMAGE_ROWS = 4
 
 
+#: The response categories of a time point: (label, TimePointAssessment attribute).
+_CATEGORIES = (
+    ("Target", "target"),
+    ("Non-target", "non_target"),
+    ("New lesions", "new_lesions"),
+    ("Overall", "overall"),
+)
+
+
 def _mm(v: object) -> str:
     return "—" if v is None else f"{v}"
 
@@ -103,15 +112,10 @@ def lesion_table(a: Assessment) -> tuple[list[str], list[list[str]]]:
         ]
         news.append(", ".join(listed) or "none")
     rows.append(["New lesions", "", "", *news])
-    for label, attr in (
-        ("Target", "target"),
-        ("Non-target", "non_target"),
-        ("New lesion", "new_lesions"),
-        ("Overall", "overall"),
-    ):
+    for label, attr in _CATEGORIES:
         rows.append(
             [
-                f"{label} response",
+                f"{label.removesuffix('s')} response",
                 "",
                 "",
                 *(getattr(p, attr).value.value for p in a.timepoints),
@@ -287,12 +291,7 @@ def _page2(a: Assessment) -> Figure:
             va="top",
         )
         y -= 0.017
-        for label, attr in (
-            ("Target", "target"),
-            ("Non-target", "non_target"),
-            ("New lesions", "new_lesions"),
-            ("Overall", "overall"),
-        ):
+        for label, attr in _CATEGORIES:
             x = getattr(tp, attr)
             text = f"{label}: {x.value.value} — {x.reason} [{x.rule}]"
             wrapped = textwrap.wrap(text, 115, subsequent_indent="    ")
@@ -482,12 +481,7 @@ def render_html(
     ]
     parts.append("<h2>Reasons</h2><ul>")
     for tp in a.timepoints:
-        for label, attr in (
-            ("Target", "target"),
-            ("Non-target", "non_target"),
-            ("New lesions", "new_lesions"),
-            ("Overall", "overall"),
-        ):
+        for label, attr in _CATEGORIES:
             x = getattr(tp, attr)
             parts.append(
                 f"<li>{tp.date} {label}: <b>{html.escape(x.value.value)}</b> — "

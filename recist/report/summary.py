@@ -25,7 +25,6 @@ import logging
 from collections import Counter
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
-from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
@@ -33,6 +32,7 @@ from recist.assessment import assess
 from recist.errors import InvalidInputError, RecistError, RuleViolation
 from recist.model import Assessment, Reading
 from recist.report._stats import Proportion, TimeToEvent, proportion
+from recist.rules._numeric import pct_change
 from recist.terms import Response
 
 __all__ = [
@@ -155,10 +155,6 @@ class SubjectOutcome:
         )
 
 
-def _exact_pct(sum_mm: Decimal, baseline_mm: Decimal) -> float:
-    return float(100 * (sum_mm - baseline_mm) / baseline_mm)
-
-
 def subject_outcome(
     assessment: Assessment, *, subject_id: str | None = None
 ) -> SubjectOutcome:
@@ -195,8 +191,8 @@ def subject_outcome(
     for tp in assessment.timepoints:
         value = _canon(tp.overall.value)
         responses.append((tp.date, value))
-        if tp.sum_mm is not None and base is not None and base > 0:
-            p = _exact_pct(tp.sum_mm, base)
+        p = None if tp.sum_mm is None or base is None else pct_change(tp.sum_mm, base)
+        if p is not None:
             pcts.append((tp.date, p))
             if not progressed and (best is None or p < best):
                 best = p

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from decimal import Decimal
 
-__all__ = ["fmt_mm", "fmt_pct", "is_pd", "is_pr", "pct"]
+__all__ = ["fmt_mm", "fmt_pct", "is_pd", "is_pr", "pct", "pct_change"]
 
 
 def pct(value: Decimal, reference: Decimal) -> Decimal | None:
@@ -44,6 +44,24 @@ def pct(value: Decimal, reference: Decimal) -> Decimal | None:
     den = c * b
     n = (2 * abs(num) + den) // (2 * den)  # round half away from zero
     return Decimal(-n if num < 0 else n).scaleb(-1)
+
+
+def pct_change(value: Decimal, reference: Decimal) -> float | None:
+    """Return the unrounded ``100 (value - reference) / reference`` as a float.
+
+    For statistics (waterfall plots, ADaM PCHG), where the display rounding of
+    :func:`pct` must not be applied; computed on the decimals, converted last.
+
+    Examples
+    --------
+    >>> pct_change(Decimal("47"), Decimal("85"))
+    -44.705882352941174
+    >>> pct_change(Decimal("5"), Decimal("0")) is None
+    True
+    """
+    if reference == 0:
+        return None
+    return float(100 * (value - reference) / reference)
 
 
 def fmt_pct(value: Decimal | None) -> str:
