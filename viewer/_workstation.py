@@ -52,6 +52,7 @@ __all__ = ["Pane", "Workstation", "default_reading_path"]
 
 _EMPTY = np.zeros((1, 1, 1), dtype=np.int16)
 _NO_MASK = np.zeros((1, 1, 1), dtype=np.uint8)
+_MM = ("mm", "mm", "mm")  # world = patient mm (scale bar)
 _COLOURS = {"T": "#ffd400", "N": "#00d0ff", "NE": "#ff4040"}  # target, non-target, new
 _CARRY = "#ff8c00"  # where a lesion was at an earlier visit
 #: Caliper line width in voxels of the pane's grid (napari Shapes widths are in
@@ -79,10 +80,14 @@ class Pane:
         self.volume: Volume | None = None
         self.study: Study | None = None
         self.image = viewer.add_image(
-            _EMPTY, name=f"{tag}: image", colormap="gray", interpolation2d="linear"
+            _EMPTY,
+            name=f"{tag}: image",
+            colormap="gray",
+            interpolation2d="linear",
+            units=_MM,
         )
         self.outline = viewer.add_labels(
-            _NO_MASK, name=f"{tag}: outline", opacity=0.6, visible=False
+            _NO_MASK, name=f"{tag}: outline", opacity=0.6, visible=False, units=_MM
         )
         self.outline.contour = 1
         #: Array index (z, y, x) of the outline's first voxel (it is cropped).
@@ -104,6 +109,7 @@ class Pane:
         }
         self.marks = viewer.add_shapes(
             name=f"{tag}: measurements",
+            units=_MM,
             ndim=3,
             edge_color=_COLOURS["T"],
             edge_width=_LINE_WIDTH,
@@ -113,6 +119,7 @@ class Pane:
         )
         self.draft = viewer.add_shapes(
             name=f"{tag}: caliper",
+            units=_MM,
             ndim=3,
             edge_color="#00ff66",
             edge_width=_LINE_WIDTH,
@@ -124,6 +131,7 @@ class Pane:
             np.empty((0, 3)),
             ndim=3,
             name=f"{tag}: previous locations",
+            units=_MM,
             symbol="ring",
             size=14,
             face_color="transparent",
@@ -137,8 +145,6 @@ class Pane:
             },
         )
         self.layers = (self.image, self.outline, self.marks, self.draft, self.carry)
-        for layer in self.layers:
-            layer.units = ("mm", "mm", "mm")  # world = patient mm (scale bar)
         # the pane's title (visit and date) drawn in its corner of the canvas
         title = self.image.name_overlay
         title.visible = True
