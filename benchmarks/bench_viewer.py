@@ -195,7 +195,7 @@ def _plain(volumes: list[Any], *, grid: bool) -> dict[str, float]:
         )
         for v in volumes
     ]
-    viewer.grid.enabled = grid
+    viewer.canvas.grid.enabled = grid
     viewer.reset_view()
     frames.draw()
     mid = float(viewer.dims.point[0])

@@ -82,10 +82,34 @@ class ReadingHabits(QObject):
             self.ws.step_slice(-1 if dy > 0 else 1)  # away from the reader: previous
             event.handled = True
 
+    def _edit_key(self, event: Any) -> Any:
+        """Return the session's undo or redo when ``event`` is one of their keys."""
+        if event.matches(QKeySequence.StandardKey.Undo):
+            return self.ws.session.undo
+        ctrl = Qt.KeyboardModifier.ControlModifier
+        shift = Qt.KeyboardModifier.ShiftModifier
+        mods = event.modifiers() & (ctrl | shift)
+        key = _int(event.key())
+        if (mods == ctrl and key == _int(Qt.Key.Key_Y)) or (
+            mods == (ctrl | shift) and key == _int(Qt.Key.Key_Z)
+        ):
+            return self.ws.session.redo
+        return None
+
     def eventFilter(self, obj: Any, event: Any) -> bool:
-        """Take the slice and preset keys before napari's key map sees them."""
-        if obj is not self.canvas or event.type() != QEvent.Type.KeyPress:
+        """Take the slice, preset and undo keys before napari's key map sees them."""
+        if obj is not self.canvas:
             return False
+        kind = event.type()
+        if kind == QEvent.Type.ShortcutOverride and self._edit_key(event):
+            event.accept()  # deliver it here as a key press, handled below
+            return True
+        if kind != QEvent.Type.KeyPress:
+            return False
+        edit = self._edit_key(event)
+        if edit is not None:
+            edit()
+            return True
         mods = event.modifiers() & ~Qt.KeyboardModifier.KeypadModifier
         if mods != Qt.KeyboardModifier.NoModifier:
             return False

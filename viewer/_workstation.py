@@ -234,7 +234,7 @@ class Pane:
         """Show or hide the whole pane (annotation layers only when not empty)."""
         self.visible = bool(visible)
         self.image.visible = self.visible
-        self.draft.visible = self.visible
+        self.draft.visible = self.visible  # the drawing surface: napari edits shown
         self._refill()
 
 
