@@ -86,13 +86,13 @@ def _yellow(shot: np.ndarray) -> np.ndarray:
 def _red(shot: np.ndarray) -> np.ndarray:
     """New-lesion red (#ff4040) pixels."""
     r, g, b = shot[..., 0], shot[..., 1], shot[..., 2]
-    return (r > 180) & (g < 110) & (b < 110)
+    return (r > 140) & (r - g > 80) & (r - b > 80)
 
 
 def _green(shot: np.ndarray) -> np.ndarray:
-    """Draft caliper green (#00ff66) pixels."""
+    """Draft caliper green (#00ff66) pixels, anti-aliased text included."""
     r, g, b = shot[..., 0], shot[..., 1], shot[..., 2]
-    return (g > 180) & (r < 100) & (b < 160)
+    return (g > 120) & (g - r > 80) & (g - b > 40)
 
 
 def _pane_centres(shot: np.ndarray, n_panes: int) -> list[tuple[int, int]]:
