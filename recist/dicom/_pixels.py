@@ -124,7 +124,9 @@ def _read_native_into(h: FileHeader, out: npt.NDArray[Any]) -> None:
 def _file_bytes(h: FileHeader) -> bytes:
     if h.member is not None:
         with zipfile.ZipFile(h.source) as zf:
-            return zf.read(h.member)
+            if h.member_index is None:
+                return zf.read(h.member)
+            return zf.read(zf.infolist()[h.member_index])  # names may repeat
     with open(h.source, "rb") as fh:
         return fh.read()
 
