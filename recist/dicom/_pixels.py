@@ -50,6 +50,39 @@ def _add_intercept_int16(slice_: npt.NDArray[Any], intercept: float) -> None:
         np.add(slice_, np.int16(int(intercept)), out=slice_, casting="unsafe")
 
 
+def _mask_high_bits(stored: npt.NDArray[Any], h: FileHeader) -> None:
+    """Keep only the BitsStored low bits of each value, in place.
+
+    Bits above BitsStored (up to BitsAllocated) are not part of the value (PS3.5
+    8.1.1): pydicom's ``pixel_array`` and dcm2niix ignore them, and so does this;
+    signed values are sign-extended from bit BitsStored - 1.  Unsigned 12-bit
+    0x9C40 is 0xC40 = 3136, not 40000 (nor -25536 as int16).
+
+    Examples
+    --------
+    >>> from recist.dicom._header import FileHeader
+    >>> a = np.array([0x9C40, 0x0C40], np.uint16)
+    >>> _mask_high_bits(a, FileHeader(source="x", bits_stored=12))
+    >>> a.tolist()
+    [3136, 3136]
+    >>> b = np.array([0xF800, 0x1001], np.uint16).view(np.int16)
+    >>> h = FileHeader(source="x", bits_stored=12, pixel_representation=1)
+    >>> _mask_high_bits(b, h)
+    >>> b.tolist()
+    [-2048, 1]
+    """
+    bits = h.bits_stored
+    size = stored.dtype.itemsize
+    if not bits or bits >= 8 * size or stored.dtype.kind not in "iu":
+        return
+    u = stored.view(np.dtype(f"<u{size}"))
+    np.bitwise_and(u, (1 << bits) - 1, out=u)
+    if h.pixel_representation == 1:  # sign-extend: (v ^ sign) - sign, modular
+        sign = 1 << (bits - 1)
+        np.bitwise_xor(u, sign, out=u)
+        np.subtract(u, u.dtype.type(sign), out=u)
+
+
 def _stored_dtype(h: FileHeader) -> np.dtype[Any]:
     bits = h.bits_allocated or 16
     signed = h.pixel_representation == 1
@@ -167,9 +200,9 @@ def _inflate_frames(ds: Any, h: FileHeader) -> npt.NDArray[Any]:
             bits_arr = np.unpackbits(np.frombuffer(raw, np.uint8), bitorder="little")
             frames.append(bits_arr[: rows * cols].reshape(rows, cols))
         else:
-            frames.append(
-                np.frombuffer(raw, _stored_dtype(h))[: rows * cols].reshape(rows, cols)
-            )
+            frame = np.frombuffer(raw, _stored_dtype(h))[: rows * cols].copy()
+            _mask_high_bits(frame, h)
+            frames.append(frame.reshape(rows, cols))
     return np.stack(frames)
 
 
@@ -189,6 +222,17 @@ def read_pixels(slices: Sequence[SliceRef]) -> npt.NDArray[Any]:
     first = slices[0].header
     rows, cols = int(first.rows or 0), int(first.columns or 0)
     dtype, check = output_dtype(slices)
+    try:
+        return _read_pixels(slices, rows, cols, dtype, check)
+    except MemoryError:
+        n = len(slices)
+        reason = f"not enough memory for {n} x {rows} x {cols} {dtype} voxels"
+        raise DicomReadError(first.where, reason) from None
+
+
+def _read_pixels(
+    slices: Sequence[SliceRef], rows: int, cols: int, dtype: np.dtype[Any], check: bool
+) -> npt.NDArray[Any]:
     if check:  # int16 only if the actual values fit: read stored values first
         stored = _read_stored(slices, rows, cols)
         lo = hi = 0.0
@@ -218,6 +262,7 @@ def _read_stored(slices: Sequence[SliceRef], rows: int, cols: int) -> npt.NDArra
     for k, s in enumerate(slices):
         if _fast_ok(s.header) and _stored_dtype(s.header) == dt:
             _read_native_into(s.header, out[k])
+            _mask_high_bits(out[k], s.header)
         else:
             by_file[s.header.where].append((k, s))
     for items in by_file.values():
@@ -241,12 +286,14 @@ def _fill(slices: Sequence[SliceRef], out: npt.NDArray[Any]) -> None:
             # int16 output: stored bytes go straight in; uint16 values are
             # reinterpreted and the modular addition below gives the exact result
             _read_native_into(h, out[k].view(dt))
+            _mask_high_bits(out[k].view(dt), h)
             _add_intercept_int16(out[k], s.rescale_intercept)
             continue
         buf = scratch.get(dt)
         if buf is None:
             buf = scratch.setdefault(dt, np.empty(out.shape[1:], dt))
         _read_native_into(h, buf)
+        _mask_high_bits(buf, h)
         _rescale_into(buf, s, out[k])
     for items in by_file.values():
         arr = _decode_file(items[0][1].header)
