@@ -261,6 +261,14 @@ class _NeedPydicom(Exception):
     """The fast parser declines; pydicom should read this file."""
 
 
+class _NeedMore(_NeedPydicom):
+    """The fast parser ran out of the prefix it was given (the file goes on)."""
+
+
+#: The fast parser may be given up to this much of a file before pydicom reads it.
+MAX_FAST_BYTES = 16 << 20
+
+
 def _meta(buf: bytes) -> tuple[int, str, str]:
     """Walk group 0002 of a Part 10 prefix: (end offset, transfer syntax, SOP class).
 
@@ -333,14 +341,14 @@ def _fast_parse(
                         source, f"truncated: element header cut at byte {pos}"
                     )
                 break  # end of file: no pixel data
-            raise _NeedPydicom  # need more bytes (caller retries with the whole file)
+            raise _NeedMore  # the caller retries with more of the file
         tag_hi, tag_lo = unpack("<HH", buf, pos)
         tag = (tag_hi << 16) | tag_lo
         if explicit:
             vr = buf[pos + 4 : pos + 6]
             if vr in _LONG_VRS:
                 if pos + 12 > n:
-                    raise _NeedPydicom
+                    raise _NeedMore
                 (length,) = unpack("<I", buf, pos + 8)
                 pos += 12
             elif vr.isalpha() and vr.isupper():
@@ -360,14 +368,14 @@ def _fast_parse(
         if tag in _FUNCTIONAL_GROUPS or tag == 0xFFFEE000:
             raise _NeedPydicom  # multi-frame functional groups: pydicom reads them
         if length == _UNDEFINED:
-            pos = _skip_undefined(buf, pos, explicit)
+            pos = _skip_undefined(buf, pos, explicit, total, source)
             continue
         if pos + length > n:
             if n >= total:
                 raise DicomReadError(
                     source, f"truncated: element {tag:08X} runs past the end"
                 )
-            raise _NeedPydicom
+            raise _NeedMore
         if tag in _WANTED:
             name, value = _decode(tag, buf[pos : pos + length], source)
             values[name] = value
@@ -389,7 +397,9 @@ def _fast_parse(
     )
 
 
-def _skip_undefined(buf: bytes, pos: int, explicit: bool) -> int:
+def _skip_undefined(
+    buf: bytes, pos: int, explicit: bool, total: int, source: str
+) -> int:
     """Skip an undefined-length value (sequence or encapsulated) from ``pos``.
 
     Iterative, with an explicit stack: however deeply sequences nest, this
@@ -399,8 +409,10 @@ def _skip_undefined(buf: bytes, pos: int, explicit: bool) -> int:
     unpack = struct.unpack_from
     in_item = [False]  # innermost context: a sequence (False) or an item (True)
     while in_item:
-        if pos + 8 > n:
-            raise _NeedPydicom
+        if pos + 12 > n and (pos + 8 > n or in_item[-1]):
+            if n >= total:
+                raise DicomReadError(source, "truncated: a sequence runs past the end")
+            raise _NeedMore
         g, e = unpack("<HH", buf, pos)
         if not in_item[-1]:  # a sequence: items up to the sequence delimiter
             if g != 0xFFFE:
@@ -421,8 +433,6 @@ def _skip_undefined(buf: bytes, pos: int, explicit: bool) -> int:
         if explicit:
             vr = buf[pos + 4 : pos + 6]
             if vr in _LONG_VRS:
-                if pos + 12 > n:
-                    raise _NeedPydicom
                 (length,) = unpack("<I", buf, pos + 8)
                 pos += 12
             else:
@@ -643,6 +653,9 @@ def _pydicom_parse(
         raise
     except InvalidDicomError as exc:
         raise DicomReadError(source, f"not DICOM: {exc}") from exc
+    except RecursionError:
+        reason = "sequences nested too deeply for pydicom to read"
+        raise DicomReadError(source, reason) from None
     except Exception as exc:  # pydicom raises many kinds on broken files
         raise DicomReadError(
             source, f"unreadable DICOM: {type(exc).__name__}: {exc}"
@@ -771,10 +784,19 @@ def read_header(
         Not DICOM, or unreadable; ``reason`` says which.
     """
     prefix = fh.read(PREFIX_BYTES)
-    try:
-        return _fast_parse(prefix, source=source, member=member, total=size)
-    except (_NeedPydicom, struct.error):
-        pass
+    buf = prefix
+    while True:
+        try:
+            return _fast_parse(buf, source=source, member=member, total=size)
+        except _NeedMore:
+            want = min(4 * len(buf), MAX_FAST_BYTES, size)
+            if want <= len(buf):
+                break
+            buf += fh.read(want - len(buf))
+            if len(buf) < want:  # the file shrank
+                break
+        except (_NeedPydicom, struct.error):
+            break
     return _pydicom_parse(fh, prefix, source=source, member=member, total=size)
 
 
