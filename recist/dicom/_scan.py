@@ -16,7 +16,7 @@ from collections import Counter
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import IO
+from typing import IO, Any
 
 from recist.dicom._header import FileHeader, looks_like_dicom, read_header
 from recist.dicom._series import SeriesInfo, build_series
@@ -27,6 +27,7 @@ __all__ = [
     "PathLike",
     "ScanResult",
     "SkippedFile",
+    "read_dataset",
     "scan",
     "scan_report",
 ]
@@ -499,3 +500,69 @@ def scan(path: PathLike | Sequence[PathLike]) -> list[SeriesInfo]:
     list of SeriesInfo
     """
     return list(scan_report(path).series)
+
+
+def _split_where(where: str) -> tuple[str, str, int] | None:
+    """Split ``zip!member [k]`` into (zip path, member, k); None for a plain path."""
+    at = where.find("!")
+    while at != -1:
+        left = where[:at]
+        if os.path.isfile(left) and _is_zip(left):
+            member, copy = where[at + 1 :], 1
+            if member.endswith("]") and " [" in member:
+                name, _, k = member[:-1].rpartition(" [")
+                if k.isdigit():
+                    member, copy = name, int(k)
+            return left, member, copy
+        at = where.find("!", at + 1)
+    return None
+
+
+def read_dataset(where: str, *, stop_before_pixels: bool = True) -> Any:
+    """Read one file a scan listed, by its ``where`` (a path or ``zip!member``).
+
+    Parameters
+    ----------
+    where : str
+        :attr:`FileHeader.where` / :attr:`SliceRef.where` without ``#frame``: a
+        file path, or ``path.zip!member`` (``!member [k]`` for the k-th entry of
+        a name a zip repeats).
+    stop_before_pixels : bool, default True
+        Leave the pixel data out.
+
+    Returns
+    -------
+    pydicom.Dataset
+
+    Raises
+    ------
+    DicomReadError
+        The file or zip entry is missing, too large or not DICOM.
+    """
+    import io
+
+    import pydicom
+
+    if os.path.isfile(where) or "!" not in where:
+        with _open_regular(where) as fh:
+            try:
+                return pydicom.dcmread(fh, stop_before_pixels=stop_before_pixels)
+            except Exception as exc:  # pydicom raises many kinds
+                raise DicomReadError(where, f"unreadable DICOM: {exc}") from exc
+    parts = _split_where(where)
+    if parts is None:
+        raise DicomReadError(where, "no such file or zip entry")
+    path, member, copy = parts
+    with zipfile.ZipFile(path) as zf:
+        infos = [i for i in zf.infolist() if i.filename == member]
+        if len(infos) < copy:
+            raise DicomReadError(where, "no such entry in the zip file")
+        info = infos[copy - 1]
+        if info.file_size > MAX_MEMBER_BYTES:
+            reason = f"zip entry expands to {info.file_size} bytes: not read"
+            raise DicomReadError(where, reason)
+        data = zf.read(info)
+    try:
+        return pydicom.dcmread(io.BytesIO(data), stop_before_pixels=stop_before_pixels)
+    except Exception as exc:  # pydicom raises many kinds
+        raise DicomReadError(where, f"unreadable DICOM: {exc}") from exc
