@@ -206,13 +206,18 @@ def _pair(p: Sequence[float]) -> tuple[float, float]:
     return (float(p[0]), float(p[1])) if len(p) >= 2 else (1.0, 1.0)
 
 
+def _key(v: float) -> float | str:
+    # NaN != NaN: as a key, a non-finite value is its text, so equal ones group
+    return round(v, 4) if math.isfinite(v) else str(v)
+
+
 def _frame_key(s: SliceRef) -> tuple[object, ...]:
     h = s.header
     return (
-        tuple(round(v, 4) for v in s.orientation),
+        tuple(_key(v) for v in s.orientation),
         h.rows,
         h.columns,
-        tuple(round(v, 4) for v in s.pixel_spacing),
+        tuple(_key(v) for v in s.pixel_spacing),
         "LOCALIZER" in h.image_type,
         h.samples_per_pixel or 1,
     )
