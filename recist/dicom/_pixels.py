@@ -38,6 +38,7 @@ from recist.errors import DicomReadError
 __all__ = ["output_dtype", "read_pixels"]
 
 _NATIVE = {EXPLICIT_LE, IMPLICIT_LE}
+RLE_LOSSLESS = "1.2.840.10008.1.2.5"
 
 
 def _add_intercept_int16(slice_: npt.NDArray[Any], intercept: float) -> None:
@@ -164,10 +165,67 @@ def _file_bytes(h: FileHeader) -> bytes:
         return fh.read()
 
 
+def _rle_decoder() -> Any:
+    """pylibjpeg-rle's frame decoder (extra ``pixeldata``), or None."""
+    try:
+        from rle.utils import decode_pixel_data
+    except ImportError:
+        return None
+    return decode_pixel_data
+
+
+def _decode_rle(h: FileHeader, decode: Any) -> npt.NDArray[Any]:
+    """Decode an RLE Lossless file's frames straight from its pixel data item(s).
+
+    pylibjpeg-rle (Rust) decodes each frame; no pydicom dataset is built, which
+    is most of pydicom's time on a small frame.  Stored values, as pydicom's
+    ``pixel_array`` gives them (tests compare the two on every RLE fixture).
+    """
+    from pydicom.encaps import generate_frames
+
+    assert h.pixel_start is not None  # checked by the caller
+    with open(h.source, "rb") as fh:
+        fh.seek(h.pixel_start)
+        data = fh.read()
+    nframes = h.number_of_frames or 1
+    rows, cols = h.rows or 0, h.columns or 0
+    dtype = _stored_dtype(h)
+    out = np.empty((nframes, rows, cols), dtype)
+    frames = generate_frames(data, number_of_frames=nframes)
+    for k, frame in enumerate(frames):
+        if k >= nframes:
+            break
+        raw = decode(
+            frame,
+            version=2,
+            rows=rows,
+            columns=cols,
+            bits_allocated=h.bits_allocated or 16,
+        )
+        out[k] = np.frombuffer(raw, dtype).reshape(rows, cols)
+        _mask_high_bits(out[k], h)
+    return out
+
+
 def _decode_file(h: FileHeader) -> npt.NDArray[Any]:
     """All frames of one file as an array (frames, rows, columns), stored values."""
     import pydicom
 
+    decode = _rle_decoder() if h.transfer_syntax == RLE_LOSSLESS else None
+    if (
+        decode is not None
+        and h.member is None
+        and h.pixel_start is not None
+        and (h.samples_per_pixel or 1) == 1
+        and (h.bits_allocated or 0) in (8, 16, 32)
+    ):
+        try:
+            return _decode_rle(h, decode)
+        except Exception as exc:  # the decoder raises ValueError and others
+            what = f"{type(exc).__name__}: {exc}"
+            raise DicomReadError(
+                h.where, f"cannot decode RLE pixel data: {what}"
+            ) from exc
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
