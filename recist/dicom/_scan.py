@@ -390,6 +390,11 @@ def _image_problem(h: FileHeader) -> str | None:
     frames = 1 if h.number_of_frames is None else h.number_of_frames
     if frames < 1:
         return f"NumberOfFrames {h.number_of_frames} is not a positive number"
+    if h.frames and len(h.frames) != frames:
+        return (
+            f"{len(h.frames)} per-frame functional group items for "
+            f"NumberOfFrames {frames}"
+        )
     bits = h.bits_allocated or 16
     need = (h.rows * h.columns * (h.samples_per_pixel or 1) * bits * frames + 7) // 8
     if need > MAX_DECODED_BYTES:
