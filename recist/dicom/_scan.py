@@ -542,18 +542,14 @@ def read_dataset(where: str, *, stop_before_pixels: bool = True) -> Any:
     Raises
     ------
     DicomReadError
-        The file or zip entry is missing, too large or not DICOM.
+        The file or zip entry is missing, too large or not DICOM, or its
+        sequences nest too deeply for pydicom (which recurses per level).
     """
     import io
 
-    import pydicom
-
     if os.path.isfile(where) or "!" not in where:
         with _open_regular(where) as fh:
-            try:
-                return pydicom.dcmread(fh, stop_before_pixels=stop_before_pixels)
-            except Exception as exc:  # pydicom raises many kinds
-                raise DicomReadError(where, f"unreadable DICOM: {exc}") from exc
+            return _dcmread(fh, where, stop_before_pixels)
     parts = _split_where(where)
     if parts is None:
         raise DicomReadError(where, "no such file or zip entry")
@@ -567,7 +563,15 @@ def read_dataset(where: str, *, stop_before_pixels: bool = True) -> Any:
             reason = f"zip entry expands to {info.file_size} bytes: not read"
             raise DicomReadError(where, reason)
         data = zf.read(info)
+    return _dcmread(io.BytesIO(data), where, stop_before_pixels)
+
+
+def _dcmread(fh: IO[bytes], where: str, stop_before_pixels: bool) -> Any:
+    import pydicom
+
     try:
-        return pydicom.dcmread(io.BytesIO(data), stop_before_pixels=stop_before_pixels)
+        return pydicom.dcmread(fh, stop_before_pixels=stop_before_pixels)
+    except RecursionError:  # pydicom recurses once per nested sequence
+        raise DicomReadError(where, "sequences nested too deeply to read") from None
     except Exception as exc:  # pydicom raises many kinds
         raise DicomReadError(where, f"unreadable DICOM: {exc}") from exc

@@ -222,3 +222,15 @@ def test_symlink_to_dev_zero_given_directly_is_refused(tmp_path, capsys):
     report = scan_report([tmp_path / "z.dcm"])
     (sk,) = report.skipped
     assert "character device" in sk.reason
+
+
+def test_read_dataset_refuses_deep_nesting_with_a_reason(tmp_path):
+    # pydicom recurses once per nested sequence: a 5000-deep SR would raise
+    # RecursionError; read_dataset (for SR readers) says why instead
+    from tests.recist.hostile_dicom import nested_sr
+
+    (tmp_path / "deep.dcm").write_bytes(nested_sr(5000))
+    with pytest.raises(DicomReadError, match="nested too deeply"):
+        read_dataset(str(tmp_path / "deep.dcm"), stop_before_pixels=False)
+    (tmp_path / "ok.dcm").write_bytes(nested_sr(20))
+    assert read_dataset(str(tmp_path / "ok.dcm")).Modality == "SR"
