@@ -48,7 +48,12 @@ def _add_intercept_int16(slice_: npt.NDArray[Any], intercept: float) -> None:
     whenever the result fits int16 (the callers check the range first).
     """
     if intercept:
-        np.add(slice_, np.int16(int(intercept)), out=slice_, casting="unsafe")
+        np.add(slice_, _int16(intercept), out=slice_, casting="unsafe")
+
+
+def _int16(value: float) -> np.int16:
+    """Return an integral value modulo 2**16 as int16 (-40000 -> 25536)."""
+    return np.int16((int(value) + 32768) % 65536 - 32768)
 
 
 def _mask_high_bits(stored: npt.NDArray[Any], h: FileHeader) -> None:
@@ -360,6 +365,11 @@ def _fill(slices: Sequence[SliceRef], out: npt.NDArray[Any]) -> None:
 
 
 def _rescale_into(stored: npt.NDArray[Any], s: SliceRef, out: npt.NDArray[Any]) -> None:
+    if out.dtype == np.int16 and stored.dtype.itemsize == 2:
+        # one same-type pass (mixed uint16 + int32 -> int16 is 5x slower); the
+        # modular int16 sum is exact because output_dtype checked the range
+        np.add(stored.view(np.int16), _int16(s.rescale_intercept), out=out)
+        return
     if out.dtype == np.int16:
         np.add(stored, np.int32(int(s.rescale_intercept)), out=out, casting="unsafe")
         return
