@@ -206,18 +206,20 @@ def _pair(p: Sequence[float]) -> tuple[float, float]:
     return (float(p[0]), float(p[1])) if len(p) >= 2 else (1.0, 1.0)
 
 
-def _key(v: float) -> float | str:
+def _keys(values: Sequence[float]) -> tuple[object, ...]:
     # NaN != NaN: as a key, a non-finite value is its text, so equal ones group
-    return round(v, 4) if math.isfinite(v) else str(v)
+    if math.isfinite(math.fsum(values)):
+        return tuple(round(v, 4) for v in values)
+    return tuple(str(v) for v in values)
 
 
 def _frame_key(s: SliceRef) -> tuple[object, ...]:
     h = s.header
     return (
-        tuple(_key(v) for v in s.orientation),
+        _keys(s.orientation),
         h.rows,
         h.columns,
-        tuple(_key(v) for v in s.pixel_spacing),
+        _keys(s.pixel_spacing),
         "LOCALIZER" in h.image_type,
         h.samples_per_pixel or 1,
     )
