@@ -81,7 +81,7 @@ def _mask_high_bits(stored: npt.NDArray[Any], h: FileHeader) -> None:
     size = stored.dtype.itemsize
     if not bits or bits >= 8 * size or stored.dtype.kind not in "iu":
         return
-    u = stored.view(np.dtype(f"<u{size}"))
+    u = stored.view(np.dtype(f"u{size}").newbyteorder(stored.dtype.byteorder))
     np.bitwise_and(u, (1 << bits) - 1, out=u)
     if h.pixel_representation == 1:  # sign-extend: (v ^ sign) - sign, modular
         sign = 1 << (bits - 1)
@@ -365,7 +365,7 @@ def _fill(slices: Sequence[SliceRef], out: npt.NDArray[Any]) -> None:
 
 
 def _rescale_into(stored: npt.NDArray[Any], s: SliceRef, out: npt.NDArray[Any]) -> None:
-    if out.dtype == np.int16 and stored.dtype.itemsize == 2:
+    if out.dtype == np.int16 and stored.dtype.itemsize == 2 and stored.dtype.isnative:
         # one same-type pass (mixed uint16 + int32 -> int16 is 5x slower); the
         # modular int16 sum is exact because output_dtype checked the range
         np.add(stored.view(np.int16), _int16(s.rescale_intercept), out=out)
