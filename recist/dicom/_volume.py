@@ -9,7 +9,7 @@ from typing import Any
 import numpy as np
 
 from measurements.geometry import ImageGeometry, Volume
-from recist.dicom._pixels import read_pixels
+from recist.dicom._pixels import output_dtype, read_pixels
 from recist.dicom._scan import PathLike, scan_report
 from recist.dicom._series import DUPLICATE_TOL_MM, SeriesInfo, SliceRef
 from recist.dicom._tilt import regrid_along_normal, unshear
@@ -92,18 +92,18 @@ def read_volume(
         if p.code == "INVALID_GEOMETRY":
             raise DicomReadError(series.key, f"invalid geometry: {p.message}")
     slices, positions = _unique_positions(series)
+    resample = "GANTRY_TILT" in series.problem_codes or (
+        "UNEVEN_SPACING" in series.problem_codes and regular_grid
+    )
     n_out = len(slices)
     if "UNEVEN_SPACING" in series.problem_codes and regular_grid:
         n_out = max(n_out, series.size[2])
-    _check_memory(series, n_out)
+    _check_memory(series, slices, n_out, copies=2 if resample else 1)
     array = read_pixels(slices)
     problems = [str(p) for p in series.problems]
     done: list[str] = []
     direction = np.asarray(series.direction).reshape(3, 3)
     row, col = direction[:, 0], direction[:, 1]
-    resample = "GANTRY_TILT" in series.problem_codes or (
-        "UNEVEN_SPACING" in series.problem_codes and regular_grid
-    )
     # the fill value needs a pass over the volume: only when something is filled
     fill = float(array.min()) if resample and array.size else 0.0
     if "GANTRY_TILT" in series.problem_codes:
@@ -176,14 +176,17 @@ def _memory_bytes() -> int:
         return 0
 
 
-def _check_memory(series: SeriesInfo, n_slices: int) -> None:
+def _check_memory(
+    series: SeriesInfo, slices: Sequence[SliceRef], n_slices: int, *, copies: int
+) -> None:
     """Refuse a volume that cannot fit in this machine's memory, before allocating.
 
-    The largest array read_volume holds is the volume (float32 at worst) plus,
-    when it resamples, one more of the same size.
+    ``copies`` arrays of the output type (int16 or float32) are held at once:
+    one, or two when the volume is resampled (tilt, uneven spacing).
     """
     cols, rows = series.size[0], series.size[1]
-    need = 4 * cols * rows * n_slices * 2
+    itemsize = output_dtype(slices)[0].itemsize
+    need = itemsize * cols * rows * n_slices * copies
     have = _memory_bytes()
     if have and need > have:
         raise DicomReadError(

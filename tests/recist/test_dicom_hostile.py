@@ -234,3 +234,16 @@ def test_read_dataset_refuses_deep_nesting_with_a_reason(tmp_path):
         read_dataset(str(tmp_path / "deep.dcm"), stop_before_pixels=False)
     (tmp_path / "ok.dcm").write_bytes(nested_sr(20))
     assert read_dataset(str(tmp_path / "ok.dcm")).Modality == "SR"
+
+
+def test_volume_larger_than_memory_refused_before_allocating(tmp_path):
+    from recist.dicom._volume import _check_memory, _memory_bytes
+    from tests.recist.test_dicom_fixtures import write_series
+
+    write_series(tmp_path, [0.0, 2.5, 5.0])
+    (series,) = scan_report(tmp_path).series
+    # 6 x 8 int16 voxels per slice: 96 bytes; ask for more slices than memory holds
+    n = _memory_bytes() // 96 + 1
+    with pytest.raises(DicomReadError, match="more than this machine's"):
+        _check_memory(series, series.slices, n, copies=1)
+    _check_memory(series, series.slices, 3, copies=2)  # the real one fits
