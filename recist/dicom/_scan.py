@@ -1,8 +1,15 @@
 """Find DICOM files by content in a folder, a zip file or a list of files.
 
-Every file ends up in exactly one of three lists of :class:`ScanResult`:
-image series, non-image objects (SR, SEG, PR, KO, RT...), or skipped (with the
-reason).  Nothing raises for a bad file and nothing is dropped silently.
+Every file ends up in one of three lists of :class:`ScanResult`: image series,
+non-image objects (SR, SEG, PR, KO, RT...), or skipped (with the reason); a
+slice left out of its series (a copy, an outlier) is named in a series problem.
+Nothing raises for a bad file and nothing is dropped silently.
+
+Input is hostile (issue #12): only regular files are opened (never a pipe or a
+device), each is judged from a 64 KiB prefix before more is read, pydicom reads
+headers up to the pixel data only, zip entries are bounded
+(:data:`MAX_MEMBER_BYTES`, :data:`MAX_ZIP_TOTAL_BYTES`) and declared image sizes
+are checked against the pixel data a file holds before anything is allocated.
 """
 
 from __future__ import annotations
