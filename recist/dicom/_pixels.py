@@ -195,10 +195,9 @@ def _decode_rle(h: FileHeader, decode: Any) -> npt.NDArray[Any]:
     nframes = h.number_of_frames or 1
     rows, cols = h.rows or 0, h.columns or 0
     dtype = _stored_dtype(h)
-    out = np.empty((nframes, rows, cols), dtype)
-    frames = generate_frames(data, number_of_frames=nframes)
-    for k, frame in enumerate(frames):
-        if k >= nframes:
+    decoded = []
+    for frame in generate_frames(data, number_of_frames=nframes):
+        if len(decoded) == nframes:
             break
         raw = decode(
             frame,
@@ -207,9 +206,16 @@ def _decode_rle(h: FileHeader, decode: Any) -> npt.NDArray[Any]:
             columns=cols,
             bits_allocated=h.bits_allocated or 16,
         )
-        out[k] = np.frombuffer(raw, dtype).reshape(rows, cols)
-        _mask_high_bits(out[k], h)
-    return out
+        arr = np.frombuffer(raw, dtype)  # a bytearray: writable, no copy
+        if arr.size != rows * cols:
+            msg = f"RLE frame {len(decoded) + 1} decodes to {arr.size} values"
+            raise DicomReadError(h.where, f"{msg}, not {rows} x {cols}")
+        _mask_high_bits(arr, h)
+        decoded.append(arr.reshape(rows, cols))
+    if len(decoded) != nframes:
+        reason = f"pixel data holds {len(decoded)} of {nframes} RLE frames"
+        raise DicomReadError(h.where, reason)
+    return decoded[0][None] if nframes == 1 else np.stack(decoded)
 
 
 def _decode_file(h: FileHeader) -> npt.NDArray[Any]:
@@ -226,6 +232,8 @@ def _decode_file(h: FileHeader) -> npt.NDArray[Any]:
     ):
         try:
             return _decode_rle(h, decode)
+        except DicomReadError:
+            raise
         except Exception as exc:  # the decoder raises ValueError and others
             what = f"{type(exc).__name__}: {exc}"
             raise DicomReadError(

@@ -458,6 +458,21 @@ def _high_bits(signed: bool) -> Callable[[Path], Expect]:
     return build
 
 
+def _rle_corrupt(root: Path) -> Expect:
+    """An RLE series whose middle slice's segment offset points past its data."""
+    from pydicom.encaps import encapsulate
+
+    uid = generate_uid()
+    for k, z in enumerate(Z3):
+        ds = hostile_slice(root / "s", series_uid=uid, z=z, instance=k + 1)
+        ds.compress(RLELossless, encoding_plugin="pydicom")
+        if k == 1:  # RLE header: 1 segment at offset 64, then 8 bytes only
+            header = struct.pack("<16I", 2, 64, 5000, *([0] * 13))
+            ds.PixelData = encapsulate([header + b"\x00" * 8])
+        ds.save_as(root / "s" / f"{k}.dcm", enforce_file_format=True)
+    return Expect(path=root, good={uid: 3}, volume_refused="RLE")
+
+
 def _uid_from_other_series(root: Path) -> Expect:
     uid_a, _, paths_a = write_series(root / "a", Z3)
     ds = hostile_slice(root / "b", z=0.0)
@@ -686,6 +701,7 @@ CASES: list[Case] = [
     ),
     Case("unsigned-12bit-high-bits", "pixels", _high_bits(signed=False)),
     Case("signed-12bit-high-bits", "pixels", _high_bits(signed=True)),
+    Case("rle-corrupt-segment", "pixels", _rle_corrupt),
     Case("sop-uid-from-other-series", "silent-drop", _uid_from_other_series),
     Case("one-sop-uid-for-all-slices", "silent-drop", _anonymised_uids),
     Case("frames-minus-1", "silent-drop", _frames_value(-1)),

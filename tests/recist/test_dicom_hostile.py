@@ -247,3 +247,9 @@ def test_volume_larger_than_memory_refused_before_allocating(tmp_path):
     with pytest.raises(DicomReadError, match="more than this machine's"):
         _check_memory(series, series.slices, n, copies=1)
     _check_memory(series, series.slices, 3, copies=2)  # the real one fits
+
+
+def test_corrupt_rle_slice_refused_naming_the_file(tmp_path):
+    expect = by_name("rle-corrupt-segment").build(tmp_path)
+    with pytest.raises(DicomReadError, match=r"1\.dcm: cannot decode RLE"):
+        read_volume(expect.path)
