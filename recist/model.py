@@ -478,6 +478,10 @@ class Reading:
         The case-format ``id``.
     description : str or None
     audit : tuple of AuditEntry
+    subject : Mapping[str, str]
+        Optional subject-level data as DM/ADSL variables (``ARM``,
+        ``RFSTDTC``, ``DTHDTC``, ``EFFFL``...); a DM/ADSL file given with it
+        wins (issue #13).
     """
 
     baseline: Baseline
@@ -489,11 +493,13 @@ class Reading:
     case_id: str | None = None
     description: str | None = None
     audit: tuple[AuditEntry, ...] = ()
+    subject: Mapping[str, str] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "criteria", Criteria(self.criteria))
         object.__setattr__(self, "followups", tuple(self.followups))
         object.__setattr__(self, "audit", tuple(self.audit))
+        object.__setattr__(self, "subject", _frozen_map(self.subject))
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)

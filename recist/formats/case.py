@@ -202,6 +202,7 @@ class ReadingIn(_Strict):
     subject_id: StrictStr | None = None
     reader: StrictStr | None = None
     audit: list[AuditIn] = Field(default_factory=list)
+    subject: dict[StrictStr, StrictStr] | None = None
 
 
 _MODEL_NAMES = frozenset(
@@ -405,6 +406,7 @@ def reading_from_model(doc: ReadingIn) -> Reading:
         case_id=doc.id,
         description=doc.description,
         audit=tuple(AuditEntry(when=a.when, who=a.who, what=a.what) for a in doc.audit),
+        subject={k.upper(): v for k, v in (doc.subject or {}).items()},
     )
 
 
