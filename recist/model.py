@@ -179,6 +179,8 @@ class Measurement:
         The image the measurement was made on.
     endpoints_lps : tuple of (x, y, z)
         Calliper endpoints in LPS mm: long axis, then short axis for nodes.
+    reason_not_done : str or None
+        Why a ``NOT_EVALUATED`` value was not measured (SDTM ``TRREASND``).
 
     Examples
     --------
@@ -196,9 +198,14 @@ class Measurement:
     coalesced_into: str | None = None
     image: ImageRef | None = None
     endpoints_lps: tuple[PointLPS, ...] = ()
+    reason_not_done: str | None = None
 
     def __post_init__(self) -> None:
         kind = MeasurementKind(self.kind)
+        if self.reason_not_done is not None and kind is not (
+            MeasurementKind.NOT_EVALUATED
+        ):
+            raise InvalidMeasurementError(f"{kind.value} has no reason_not_done")
         if self.kind is not kind:
             object.__setattr__(self, "kind", kind)
         d = self.diameter_mm

@@ -76,6 +76,8 @@ def _simple(m: Measurement) -> Any:
 
 def _value(m: Measurement) -> Any:
     extra = _extras(m.image, m.endpoints_lps)
+    if m.reason_not_done is not None:
+        extra["reason_not_done"] = m.reason_not_done
     if m.kind is MeasurementKind.COALESCED:
         return {"diameter_mm": Decimal(0), "coalesced_into": m.coalesced_into, **extra}
     if extra:

@@ -152,6 +152,7 @@ def best_overall_response(
         "confirmation": confirmation,
         "confirmation_min_days": confirmation_min_days,
         "sd_min_days": sd_min_days,
+        "baseline_date": baseline_date,
     }
     stop = _STOP[criteria]
     window: list[Assessment1] = []
