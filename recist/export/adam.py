@@ -41,7 +41,7 @@ import argparse
 import datetime as dt
 import sys
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
@@ -561,7 +561,9 @@ def to_adam(
     if assessments is None:
         assessments = [assess(r) for r in readings]
     data = subject_data or {}
-    flags = tuple(f for f in FLAG_COLUMNS if any(f in d.variables for d in data.values()))
+    flags = tuple(
+        f for f in FLAG_COLUMNS if any(f in d.variables for d in data.values())
+    )
     given = list(visits) if visits is not None else [None] * len(readings)
     refs = reference_dates or {}
 

@@ -1003,7 +1003,9 @@ def _assess_all(
     visits: list[Sequence[VisitLike] | None],
     strict: bool,
     first_dose: Mapping[str, dt.date],
-) -> tuple[list[Reading], list[Sequence[VisitLike] | None], list[Assessment], list[str]]:
+) -> tuple[
+    list[Reading], list[Sequence[VisitLike] | None], list[Assessment], list[str]
+]:
     from recist.assessment import assess
 
     kept: list[Reading] = []

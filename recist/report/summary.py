@@ -1268,19 +1268,137 @@ _CSS = (
 )
 
 
-def bor_rows(summary: EfficacySummary) -> list[list[str]]:
-    """Rows of the BOR table: category, confirmed n (%), unconfirmed n (%)."""
-    rows: list[list[str]] = []
-    cats = list(summary.bor_counts["confirmed"])
-    for c in [*cats, *(k for k in summary.bor_counts["unconfirmed"] if k not in cats)]:
-        cells = [c]
-        for flavour in ("confirmed", "unconfirmed"):
-            k = summary.bor_counts[flavour].get(c, 0)
-            pct = f" ({100 * k / summary.n:.1f}%)" if summary.n else ""
-            cells.append(f"{k}{pct}")
-        rows.append(cells)
-    rows.append(["Total", str(summary.n), str(summary.n)])
+def _pct(k: int, n: int) -> str:
+    return f"{k} ({100 * k / n:.1f}%)" if n else str(k)
+
+
+def _columns(summary: EfficacySummary) -> list[GroupSummary]:
+    overall = summary.overall
+    return [*summary.groups, *([overall] if overall is not None else [])]
+
+
+def bor_rows(summary: EfficacySummary, flavour: str | None = None) -> list[list[str]]:
+    """Rows of the BOR table: category then n (%) per group and overall.
+
+    Without ``flavour``: the overall column, confirmed and unconfirmed.
+    """
+    if flavour is None:
+        rows: list[list[str]] = []
+        cats = list(summary.bor_counts["confirmed"])
+        extra = [k for k in summary.bor_counts["unconfirmed"] if k not in cats]
+        for c in [*cats, *extra]:
+            cells = [c]
+            for f in ("confirmed", "unconfirmed"):
+                cells.append(_pct(summary.bor_counts[f].get(c, 0), summary.n))
+            rows.append(cells)
+        rows.append(["Total", str(summary.n), str(summary.n)])
+        return rows
+    cols = _columns(summary)
+    cats = list(dict.fromkeys(c for g in cols for c in g.bor_counts[flavour]))
+    rows = [
+        [c, *(_pct(g.bor_counts[flavour].get(c, 0), g.n) for g in cols)] for c in cats
+    ]
+    rows.append(["Total", *(str(g.n) for g in cols)])
     return rows
+
+
+def _rate_rows(summary: EfficacySummary) -> list[list[str]]:
+    i = "i" if summary.irecist else ""
+    cols = _columns(summary)
+    rows: list[list[str]] = []
+    for f in ("confirmed", "unconfirmed"):
+        rows.append([f"{i}ORR ({f})", *(g.orr[f].text() for g in cols)])
+        rows.append([f"{i}DCR ({f})", *(g.dcr[f].text() for g in cols)])
+    if summary.null_orr is not None:
+        f = "confirmed" if summary.confirmation else "unconfirmed"
+        rows.append(
+            [
+                f"one-sided exact p, {i}ORR > {summary.null_orr:g}",
+                *(_pvalue(g.null_p.get(f)) for g in cols),
+            ]
+        )
+    for name, key in (("PFS", "pfs"), ("DoR", "dor")):
+        kms = [getattr(g, key) for g in cols]
+        rows.append([f"{name} events / n", *(f"{k.events}/{k.n}" for k in kms)])
+        rows.append([f"{name} median (95% CI)", *(k.median_text() for k in kms)])
+        for m in (6, 12):
+            rows.append(
+                [f"{name} {m}-month rate (95% CI)", *(_rate(k, m) for k in kms)]
+            )
+    if summary.irecist:
+        rows.append(
+            ["pseudo-progression (iUPD then iSD/iPR/iCR)",
+             *(str(g.pseudo_progression) for g in cols)]
+        )  # fmt: skip
+    return rows
+
+
+def _pvalue(p: float | None) -> str:
+    return "n/a" if p is None else f"{p:.4f}"
+
+
+def _rate(km: KaplanMeier, months: int) -> str:
+    r = km.rates.get(months)
+    if r is None:
+        return "NE (follow-up shorter)"
+    return f"{100 * r[0]:.1f}% ({100 * r[1]:.1f}-{100 * r[2]:.1f}%)"
+
+
+def _listing(summary: EfficacySummary) -> list[list[str]]:
+    def t(x: TimeToEvent | None) -> list[str]:
+        if x is None:
+            return ["", ""]
+        what = "event" if x.event else "censored"
+        return [f"{x.aval / DAYS_PER_MONTH:.2f}", f"{what}: {x.description}"]
+
+    rows = []
+    for s in summary.subjects:
+        pct = "" if s.best_pct_change is None else f"{s.best_pct_change:+.1f}"
+        rows.append(
+            [
+                s.subject_id,
+                summary.group_of(s),
+                s.ibor(confirmed=False).value,
+                s.ibor(confirmed=True).value,
+                pct,
+                *t(summary.pfs.get(s.subject_id)),
+                *t(summary.dor.get(s.subject_id)),
+                s.error or "",
+            ]
+        )
+    return rows
+
+
+def _figures(summary: EfficacySummary) -> dict[str, Any]:
+    from recist.report import plots
+
+    confirmed = summary.confirmation
+    i = "i" if summary.irecist else ""
+
+    def per_group(times: Mapping[str, TimeToEvent | None]) -> Any:
+        if not summary.groups:
+            return [t for t in times.values() if t is not None]
+        return [
+            (g.label, [t for u in g.subject_ids if (t := times.get(u)) is not None])
+            for g in summary.groups
+        ]
+
+    return {
+        "waterfall": plots.waterfall(summary, confirmed=confirmed),
+        "spider": plots.spider(summary, confirmed=confirmed),
+        "swimmer": plots.swimmer(summary, confirmed=confirmed),
+        "km_pfs": plots.kaplan_meier(
+            per_group(summary.pfs),
+            title=f"Progression-free survival{' (iRECIST)' if i else ''}",
+            ylabel="Progression-free survival probability",
+        ),
+        "km_dor": plots.kaplan_meier(
+            per_group(summary.dor),
+            title=f"Duration of response ({'confirmed' if confirmed else 'any'} "
+            "responders)",
+            ylabel="Probability of remaining in response",
+        ),
+    }
 
 
 def write_summary(
@@ -1291,12 +1409,16 @@ def write_summary(
 ) -> list[Path]:
     """Write ``summary.json``, ``summary.html`` and the plots (PNG and SVG).
 
+    Every text taken from the input (subject ids, group values, file names,
+    reasons) is HTML-escaped.
+
     Returns
     -------
     list of Path
         Every file written.
     """
     import base64
+    import html
     import json
 
     from recist._atomic import check_output_dir, replacing
@@ -1311,57 +1433,66 @@ def write_summary(
     with replacing(js) as tmp:
         tmp.write_text(json.dumps(doc, indent=2) + "\n", encoding="utf-8")
     written.append(js)
-    confirmed = summary.confirmation
-    figures = {
-        "waterfall": plots.waterfall(summary, confirmed=confirmed),
-        "spider": plots.spider(summary, confirmed=confirmed),
-        "swimmer": plots.swimmer(summary, confirmed=confirmed),
-        "km_pfs": plots.kaplan_meier(
-            [e for e in summary.pfs.values() if e is not None],
-            title="Progression-free survival",
-        ),
-        "km_dor": plots.kaplan_meier(
-            [e for e in summary.dor.values() if e is not None],
-            title="Duration of response",
-        ),
-    }
+    esc = html.escape
     images: list[str] = []
-    for stem, fig in figures.items():
+    for stem, fig in _figures(summary).items():
         png, svg = plots.save_figure(fig, out, stem)
         written += [png, svg]
         data = base64.b64encode(png.read_bytes()).decode("ascii")
         images.append(
             f'<h2>{stem}</h2><img alt="{stem}" src="data:image/png;base64,{data}">'
         )
-    rates = [
-        [name, *(getattr(summary, key)[f].text() for f in ("confirmed", "unconfirmed"))]
-        for name, key in (
-            ("ORR (CR+PR)", "orr"),
-            ("DCR (CR+PR+SD+NON-CR/NON-PD)", "dcr"),
-        )
-    ]
-    ne = [(s.subject_id, s.error) for s in summary.subjects if s.error]
+    confirmed = summary.confirmation
+    flavour = "confirmed" if confirmed else "unconfirmed"
+    other = "unconfirmed" if confirmed else "confirmed"
+    heads = ["", *(g.label for g in _columns(summary))]
+    i = "i" if summary.irecist else ""
     stamp = dt.datetime.now(dt.UTC).strftime("%Y-%m-%d %H:%M UTC")
     body = [
         "<h1>Efficacy summary</h1>",
-        f"<p class=note>{summary.n} subjects; primary: "
-        f"{'confirmed' if confirmed else 'unconfirmed'} BOR; generated {stamp} "
-        "by recist. Exact (Clopper-Pearson) 95% CIs.</p>",
-        "<h2>Best overall response</h2>",
-        _html_table(["BOR", "confirmed", "unconfirmed"], bor_rows(summary)),
-        _html_table(["rate", "confirmed", "unconfirmed"], rates),
+        f"<p class=note>{summary.n} subjects ({esc(summary.population)}); "
+        f"criteria {esc(summary.criteria)}; primary: {flavour} {i}BOR"
+        + (f"; by {esc(', '.join(summary.by))}" if summary.by else "")
+        + f"; generated {stamp} by recist.</p>",
+        "<h2>Methods</h2><ul>",
+        *(f"<li>{esc(line)}</li>" for line in summary.criteria_words()),
+        "</ul>",
+        f"<h2>Best overall response ({flavour})</h2>",
+        _html_table([f"{i}BOR", *heads[1:]], bor_rows(summary, flavour)),
+        f"<h2>Best overall response ({other})</h2>",
+        _html_table([f"{i}BOR", *heads[1:]], bor_rows(summary, other)),
+        "<h2>Rates and time to event</h2>",
+        _html_table(heads, _rate_rows(summary)),
         *images,
+        "<h2>Subjects</h2>",
+        _html_table(
+            [
+                "subject",
+                "group",
+                f"{i}BOR",
+                f"confirmed {i}BOR",
+                "best %",
+                "PFS (months)",
+                "PFS event / censoring",
+                "DoR (months)",
+                "DoR event / censoring",
+                "not evaluable because",
+            ],
+            _listing(summary),
+        ),
     ]
     if comparison is not None:
         body.append("<h2>Reference check (ADaM)</h2><pre>")
-        body.append("\n".join(comparison.lines()))
+        body.append(esc("\n".join(comparison.lines())))
         body.append("</pre>")
-    if ne:
-        body.append(f"<h2>Not evaluable by the engine ({len(ne)})</h2>")
-        body.append(_html_table(["subject", "reason"], ne))
+    if summary.excluded:
+        body.append(
+            f"<h2>Readings outside the analysis set ({len(summary.excluded)})</h2>"
+        )
+        body.append(_html_table(["subject", "why"], summary.excluded))
     if summary.notes:
         body.append("<h2>Notes</h2><ul>")
-        body += [f"<li>{n}</li>" for n in summary.notes]
+        body += [f"<li>{esc(n)}</li>" for n in summary.notes]
         body.append("</ul>")
     page = (
         "<!DOCTYPE html><html lang=en><head><meta charset=utf-8>"

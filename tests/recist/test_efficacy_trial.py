@@ -366,11 +366,17 @@ def test_sdtm_study_days_from_dm_and_partial_export(tmp_path, capsys):
     # the baseline scan 2026-01-01 is 4 days before -> day -4 (no day 0)
     a1 = {r["RSDTC"]: float(r["RSDY"]) for r in rs if r["USUBJID"] == "A1"}
     assert a1["2026-02-16"] == 43
-    base = {float(r["TRDY"]) for r in tr if r["USUBJID"] == "A1" and r["VISIT"] == "BASELINE"}
+    base = {
+        float(r["TRDY"])
+        for r in tr
+        if r["USUBJID"] == "A1" and r["VISIT"] == "BASELINE"
+    }
     assert base == {-4}
     # --strict: all or nothing
     strict = tmp_path / "strict"
-    assert main(["export", "sdtm", *files, str(strict), "--dm", str(dm), "--strict"]) == 2
+    assert (
+        main(["export", "sdtm", *files, str(strict), "--dm", str(dm), "--strict"]) == 2
+    )
     assert not strict.exists() or not any(strict.iterdir())
 
 
@@ -389,13 +395,18 @@ def test_adam_timing_arm_confirmed_bor_date_and_adtte(tmp_path, capsys):
     assert rec[("A2", "BOR")]["ADT"] == "2026-02-16"
     assert rec[("A2", "CRSP")]["AVALC"] == "Y"
     # ADY from RFSTDTC 2026-01-05: 2026-05-11 is 126 days later -> day 127
-    assert float(rec[("A2", "CBOR")]["ADY"]) == (D(2026, 5, 11) - D(2026, 1, 5)).days + 1
+    assert (
+        float(rec[("A2", "CBOR")]["ADY"]) == (D(2026, 5, 11) - D(2026, 1, 5)).days + 1
+    )
     assert rec[("A2", "CBOR")]["ARM"] == "A"
     assert rec[("A2", "CBOR")]["TRT01P"] == "A"  # from ARM, no ADSL given
     tte = {(r["USUBJID"], r["PARAMCD"]): r for r in adtte}
     a4 = tte[("A4", "PFS")]  # died 02-01, no assessment: event, day 28
     assert (a4["CNSR"], a4["EVNTDESC"], a4["ADT"], a4["STARTDT"]) == (
-        "0", "Death", "2026-02-01", "2026-01-05"
+        "0",
+        "Death",
+        "2026-02-01",
+        "2026-01-05",
     )
     assert float(a4["AVAL"]) == (D(2026, 2, 1) - D(2026, 1, 5)).days + 1
     a1 = tte[("A1", "PFS")]
@@ -414,11 +425,29 @@ def test_schedule_visits_and_missed_assessment_censoring(tmp_path):
     )
     out = tmp_path / "sdtm"
     files = sorted(str(p) for p in rd.glob("*.json") if p.stem != "B3")
-    assert main(["export", "sdtm", *files, str(out), "--dm", str(dm), "--schedule", str(sched)]) == 0
+    assert (
+        main(
+            [
+                "export",
+                "sdtm",
+                *files,
+                str(out),
+                "--dm",
+                str(dm),
+                "--schedule",
+                str(sched),
+            ]
+        )
+        == 0
+    )
     with (out / "rs.csv").open() as fh:
         rs = list(csv.DictReader(fh))
     # B2: 02-12 is day 39 (in WEEK 6's 36-50 window); 03-26 is day 81 (WEEK 12)
-    b2 = {r["RSDTC"]: (float(r["VISITNUM"]), r["VISIT"]) for r in rs if r["USUBJID"] == "B2"}
+    b2 = {
+        r["RSDTC"]: (float(r["VISITNUM"]), r["VISIT"])
+        for r in rs
+        if r["USUBJID"] == "B2"
+    }
     assert b2["2026-02-12"] == (2.0, "WEEK 6")
     assert b2["2026-03-26"] == (3.0, "WEEK 12")
     # A2: 03-30 is day 85 (WEEK 12), 05-11 day 127 (WEEK 18), 06-22 day 169
@@ -427,8 +456,27 @@ def test_schedule_visits_and_missed_assessment_censoring(tmp_path):
     # B1 died 04-15 (day 101) after its last scan 02-16 (day 43): only WEEK 12
     # (day 85, window 78-92) lies wholly between -> 1 missed: still an event.
     summ = tmp_path / "summ"
-    assert main(["summary", str(rd), "--dm", str(dm), "--schedule", str(sched), "--max-missed", "1", "--out", str(summ)]) == 0
-    by = {s["subject"]: s for s in json.loads((summ / "summary.json").read_text())["subjects"]}
+    assert (
+        main(
+            [
+                "summary",
+                str(rd),
+                "--dm",
+                str(dm),
+                "--schedule",
+                str(sched),
+                "--max-missed",
+                "1",
+                "--out",
+                str(summ),
+            ]
+        )
+        == 0
+    )
+    by = {
+        s["subject"]: s
+        for s in json.loads((summ / "summary.json").read_text())["subjects"]
+    }
     # with --max-missed 1 the death after 1 missed scan is censored at 02-16
     assert by["B1"]["pfs"]["event"] is False
     assert by["B1"]["pfs"]["end"] == "2026-02-16"
@@ -451,7 +499,9 @@ def test_reason_not_done_and_irecist_parameters(tmp_path):
     assert load_reading(tmp_path / "again.json") == reading
     tr = to_sdtm([reading]).tr
     nd = [r for r in tr if r["TRSTAT"] == "NOT DONE"]
-    assert [(r["TRLNKID"], r["TRREASND"]) for r in nd] == [("T01", "SCAN NOT PERFORMED")]
+    assert [(r["TRLNKID"], r["TRREASND"]) for r in nd] == [
+        ("T01", "SCAN NOT PERFORMED")
+    ]
     # a measured value cannot carry a reason
     doc["followups"][0]["targets"]["T01"] = {"diameter_mm": 30, "reason_not_done": "X"}
     (tmp_path / "bad.json").write_text(json.dumps(doc))
@@ -479,9 +529,14 @@ def test_summary_html_escapes_input(tmp_path):
     (rd / "a.json").write_text(json.dumps(doc))
     (rd / f"{'<img src=x onerror=alert(1)>'}.json").write_text("{not json")
     dm = tmp_path / "dm.csv"
-    dm.write_text(f'USUBJID,ARM,RFXSTDTC\n"{evil.replace(chr(34), chr(34) * 2)}",<b>arm</b>,2026-01-05\n')
+    dm.write_text(
+        f'USUBJID,ARM,RFXSTDTC\n"{evil.replace(chr(34), chr(34) * 2)}",<b>arm</b>,2026-01-05\n'
+    )
     out = tmp_path / "out"
-    assert main(["summary", str(rd), "--dm", str(dm), "--by", "ARM", "--out", str(out)]) == 0
+    assert (
+        main(["summary", str(rd), "--dm", str(dm), "--by", "ARM", "--out", str(out)])
+        == 0
+    )
     page = (out / "summary.html").read_text()
     assert "<script>" not in page
     assert "<b>arm</b>" not in page
