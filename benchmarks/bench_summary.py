@@ -58,8 +58,12 @@ def _write_trial(folder: Path, n: int) -> tuple[list[Path], Path]:
     return files, dm
 
 
-def _run(args: list[str]) -> tuple[float, float, int]:
-    """Run the recist CLI in a child; return (seconds, peak MiB, exit status)."""
+def _run(args: list[str]) -> tuple[float, float, float, int]:
+    """Run the recist CLI in a child: (wall s, CPU s, peak MiB, exit status).
+
+    CPU is user + system time of the child and its workers: on a shared
+    machine it is the steadier figure.
+    """
     env = {**os.environ, "MPLBACKEND": "Agg"}
     t0 = time.perf_counter()
     proc = subprocess.Popen(
@@ -68,9 +72,15 @@ def _run(args: list[str]) -> tuple[float, float, int]:
         stderr=subprocess.DEVNULL,
         env=env,
     )
+    import resource
+
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
     _pid, status, usage = os.wait4(proc.pid, 0)
     seconds = time.perf_counter() - t0
-    return seconds, usage.ru_maxrss / 1024, os.waitstatus_to_exitcode(status)
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    cpu = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
+    cpu = max(cpu, usage.ru_utime + usage.ru_stime)
+    return seconds, cpu, usage.ru_maxrss / 1024, os.waitstatus_to_exitcode(status)
 
 
 def _baseline(files: list[Path]) -> float:
@@ -112,13 +122,14 @@ def main() -> None:
                 f"{base:.2f} s"
             )
             for name, (args, target) in runs.items():
-                seconds, mib, status = _run(args)
+                seconds, cpu, mib, status = _run(args)
                 ok = "ok" if seconds <= target and mib <= 1024 else "OVER"
                 print(
-                    f"  {name:<22} {seconds:7.2f} s ({seconds / base:6.1f}x baseline)"
-                    f"  peak {mib:7.1f} MiB  exit {status}  target <= {target:g} s,"
-                    f" 1024 MiB: {ok}"
+                    f"  {name:<22} {seconds:7.2f} s wall ({seconds / base:6.1f}x "
+                    f"baseline), {cpu:6.2f} s CPU, peak {mib:6.1f} MiB, exit "
+                    f"{status}; target <= {target:g} s, 1024 MiB: {ok}"
                 )
+        print(f"  load average: {os.getloadavg()[0]:.1f} on {os.cpu_count()} CPUs")
 
 
 if __name__ == "__main__":

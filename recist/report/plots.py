@@ -50,6 +50,7 @@ _STYLE: dict[str, Any] = {
     "axes.spines.right": False,
     "axes.titleweight": "bold",
     "svg.hashsalt": "recist",
+    "svg.fonttype": "none",  # text stays text: smaller, faster SVG
 }
 
 
@@ -287,26 +288,24 @@ def swimmer(
         shown.sort(key=lambda s: (summary.group_of(s), (end(s) - s.baseline_date).days))
         fig = _figure(8, max(3.0, 0.16 * len(shown) + 1.6))
         ax = fig.add_subplot()
+        marks: dict[str, tuple[list[float], list[int]]] = {}
+        lengths: list[float] = []
+        deaths: tuple[list[float], list[int]] = ([], [])
         for y, s in enumerate(shown):
             base = s.baseline_date
             assert base is not None
-            bor = _category(summary, s, confirmed)
             length = (end(s) - base).days / 7
-            ax.barh(y, length, color=colour_of(bor), height=0.7)
+            lengths.append(length)
             for d, r in s.responses:
                 m = _MARKERS.get(r.value)
                 if m:
-                    ax.plot(
-                        (d - base).days / 7,
-                        y,
-                        marker=m,
-                        color="black",
-                        ms=5 if m != "." else 3,
-                        ls="none",
-                    )
+                    xs, ys = marks.setdefault(m, ([], []))
+                    xs.append((d - base).days / 7)
+                    ys.append(y)
             pfs = summary.pfs.get(s.subject_id)
             if s.death_date is not None:
-                ax.plot(length, y, marker="$\\dagger$", color="black", ms=7, ls="none")
+                deaths[0].append(length)
+                deaths[1].append(y)
             elif pfs is not None and not pfs.event:
                 ax.annotate(
                     "",
@@ -314,6 +313,17 @@ def swimmer(
                     xytext=(length, y),
                     arrowprops={"arrowstyle": "->", "lw": 0.8},
                 )
+        ax.barh(
+            range(len(shown)),
+            lengths,
+            color=[colour_of(_category(summary, s, confirmed)) for s in shown],
+            height=0.7,
+        )
+        for m, (xs, ys) in marks.items():
+            ax.plot(xs, ys, marker=m, color="black", ms=5 if m != "." else 3,
+                    ls="none")  # fmt: skip
+        if deaths[0]:
+            ax.plot(*deaths, marker="$\\dagger$", color="black", ms=7, ls="none")
         labels = [
             f"{s.subject_id} ({summary.group_of(s)})" if summary.by else s.subject_id
             for s in shown

@@ -34,7 +34,7 @@ import datetime as dt
 import logging
 from collections import Counter
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -712,26 +712,114 @@ class _Loaded:
     error: str | None = None
 
 
-def _from_json_files(paths: Sequence[Path], notes: list[str]) -> list[_Loaded]:
+#: Below this many files loading runs in this process.
+PARALLEL_MIN_FILES = 400
+
+
+def _ref_of(data: SubjectData | None, choice: str) -> dt.date | None:
+    if data is None:
+        return None
+    if choice == "first-dose":
+        return data.first_dose
+    if choice == "randomisation":
+        return data.randomisation
+    return None
+
+
+_Assessed = tuple[_Loaded, SubjectOutcome, dict[str, str], str]
+
+
+def _assess_files(
+    job: tuple[Sequence[Path], Mapping[str, dt.date], str, Mapping[str, Any]],
+) -> list[_Assessed | str]:
+    """Read and assess reading files (in a worker process when many).
+
+    Returns, per file, ``(meta, outcome, own subject fields, reference kind)``
+    or the note why it was skipped.  Outcomes carry no DM/ADSL (the caller
+    attaches it); nothing returned holds a mapping proxy, so it pickles.
+    """
     from recist.formats.reading import load_reading
 
-    out: list[_Loaded] = []
+    paths, refs, sd_reference, options = job
+    out: list[_Assessed | str] = []
     for path in paths:
         try:
             reading = load_reading(path)
         except RecistError as exc:
-            notes.append(f"skipped {path.name}: not a reading or case file ({exc})")
+            out.append(f"skipped {path.name}: not a reading or case file ({exc})")
             continue
         sid = reading.subject_id or reading.case_id or path.stem
-        out.append(
-            _Loaded(
-                subject_id=sid,
-                reading=reading,
-                reader=reading.reader,
-                criteria=reading.criteria.value,
-                where=path.name,
-            )
+        own = dict(reading.subject)
+        ref = refs.get(sid)
+        if ref is None and own:
+            ref = _ref_of(SubjectData(usubjid=sid, variables=own), sd_reference)
+        kind = "baseline scan" if ref is None else sd_reference.replace("-", " ")
+        meta = _Loaded(
+            subject_id=sid,
+            reading=None,
+            reader=reading.reader,
+            criteria=reading.criteria.value,
+            where=path.name,
         )
+        try:
+            result = assess(reading, reference_date=ref, **options)
+        except RuleViolation as exc:
+            lesion = f" (lesion {exc.lesion})" if exc.lesion else ""
+            outcome = SubjectOutcome(
+                subject_id=sid,
+                reader=reading.reader,
+                baseline_date=reading.baseline.date,
+                error=f"{exc.code}{lesion}: {exc}",
+                criteria=reading.criteria.value,
+            )
+            out.append((meta, outcome, own, ""))
+            continue
+        outcome = subject_outcome(result, subject_id=sid, reference_date=ref)
+        out.append((meta, outcome, own, kind))
+    return out
+
+
+def _in_parallel(func: Any, jobs: Sequence[Any]) -> list[Any]:
+    """Map ``func`` over ``jobs`` in worker processes (fork), in order.
+
+    For the CPU-bound parsing and assessing of many readings; runs here where
+    fork is not available or there is one CPU.
+    """
+    import multiprocessing as mp
+    import os
+
+    workers = min(len(jobs), os.cpu_count() or 1)
+    if workers < 2 or "fork" not in mp.get_all_start_methods():
+        return [func(j) for j in jobs]
+    with mp.get_context("fork").Pool(workers) as pool:
+        return pool.map(func, jobs)
+
+
+def _from_json_files(
+    paths: Sequence[Path],
+    notes: list[str],
+    refs: Mapping[str, dt.date],
+    sd_reference: str,
+    options: Mapping[str, Any],
+) -> list[_Assessed]:
+    import os
+
+    if len(paths) >= PARALLEL_MIN_FILES:
+        n = 4 * (os.cpu_count() or 1)
+        size = -(-len(paths) // n)
+        jobs = [
+            (paths[i : i + size], refs, sd_reference, options)
+            for i in range(0, len(paths), size)
+        ]
+        got = [x for part in _in_parallel(_assess_files, jobs) for x in part]
+    else:
+        got = _assess_files((paths, refs, sd_reference, options))
+    out: list[_Assessed] = []
+    for x in got:
+        if isinstance(x, str):
+            notes.append(x)
+        else:
+            out.append(x)
     return out
 
 
@@ -931,20 +1019,22 @@ def load_subjects(
     if sd_min_days is not None:
         options["sd_min_days"] = sd_min_days
     path = None if source is None else Path(source)
+    table = subject_data or {}
+    used: Counter[str] = Counter()
+    out: list[SubjectOutcome] = []
+    jsons: list[Path] = []
     if tu or tr or rs:
         files = {"tu": _p(tu), "tr": _p(tr), "rs": _p(rs)}
         loaded = _from_sdtm(path, files, options, notes, evaluator, criteria)
     elif path is None:
         raise FileNotFoundError("give a folder or file, or --tu/--tr")
     elif path.is_file():
-        loaded = _from_json_files([path], notes)
+        jsons = [path]
     elif not path.is_dir():
         raise FileNotFoundError(str(path))
     else:
         jsons = sorted(p for p in path.rglob("*.json") if p.is_file())
-        if jsons:
-            loaded = _from_json_files(jsons, notes)
-        else:
+        if not jsons:
             from recist.formats._sdtm_io import find_domain_files
 
             if not any(find_domain_files(path).values()):
@@ -953,23 +1043,40 @@ def load_subjects(
                     location=str(path),
                 )
             loaded = _from_sdtm(path, {}, options, notes, evaluator, criteria)
-    loaded = _select(loaded, evaluator, criteria)
-    table = subject_data or {}
-    used: Counter[str] = Counter()
-    out: list[SubjectOutcome] = []
-    for x in loaded:
-        data = table.get(x.subject_id)
-        own = x.reading.subject if x.reading is not None else {}
-        if own:
-            base = SubjectData(usubjid=x.subject_id, variables=own, source="reading")
-            data = base if data is None else base.merged(data.variables, data.source)
-        out.append(_assess_one(x, options, data, sd_reference, used))
+    if jsons:
+        refs = {
+            u: d for u, sd in table.items() if (d := _ref_of(sd, sd_reference))
+        }
+        assessed = _from_json_files(jsons, notes, refs, sd_reference, options)
+        kept = {id(m) for m in _select([a[0] for a in assessed], evaluator, criteria)}
+        for meta, outcome, own, kind in assessed:
+            if id(meta) not in kept:
+                continue
+            data = _merge_data(meta.subject_id, own, table.get(meta.subject_id))
+            out.append(replace(outcome, data=data))
+            if kind:
+                used[kind] += 1
+    else:
+        for x in _select(loaded, evaluator, criteria):
+            own = dict(x.reading.subject) if x.reading is not None else {}
+            data = _merge_data(x.subject_id, own, table.get(x.subject_id))
+            out.append(_assess_one(x, options, data, sd_reference, used))
     if used:
         notes.append(
             "SD minimum duration counted from: "
             + ", ".join(f"{k} ({v} subjects)" for k, v in sorted(used.items()))
         )
     return out, notes
+
+
+def _merge_data(
+    sid: str, own: Mapping[str, str], given: SubjectData | None
+) -> SubjectData | None:
+    """DM/ADSL values win over the reading's own subject fields."""
+    if not own:
+        return given
+    base = SubjectData(usubjid=sid, variables=own, source="reading")
+    return base if given is None else base.merged(given.variables, given.source)
 
 
 def select_population(
