@@ -583,6 +583,7 @@ def to_adam(
         visits=all_labels,
         reference_dates=reference_dates,
         assessments=assessments,
+        domains=("RS",),
     )
     rsseq = {
         (r["USUBJID"], r["RSEVAL"], r["RSEVALID"], r["RSCAT"], r["VISIT"]): r["RSSEQ"]

@@ -712,6 +712,7 @@ def to_sdtm(
     method: str = "CT SCAN",
     assessments: Sequence[Assessment] | None = None,
     schedule: VisitSchedule | None = None,
+    domains: Sequence[str] = ("TU", "TR", "RS"),
 ) -> SdtmExport:
     """Build SDTM TU, TR and RS records from readings.
 
@@ -735,6 +736,8 @@ def to_sdtm(
     schedule : VisitSchedule, optional
         The protocol's visits: VISITNUM/VISIT of readings without given visits
         come from it (unscheduled ``x.01``), study days from ``reference_dates``.
+    domains : sequence of str
+        The domains to build (ADaM needs RS only, for RSSEQ).
 
     Returns
     -------
@@ -817,15 +820,17 @@ def to_sdtm(
         seen = shared.get(key)
         if seen is None:
             shared[key] = reading
-            tu, tr = _tu_tr_rows(ctx, reading, assessment, labels)
-            out.tu.extend(tu)
-            out.tr.extend(tr)
+            if "TU" in domains or "TR" in domains:
+                tu, tr = _tu_tr_rows(ctx, reading, assessment, labels)
+                out.tu.extend(tu)
+                out.tr.extend(tr)
         elif (seen.baseline, seen.followups) != (reading.baseline, reading.followups):
             msg = (
                 f"{usubjid} {'/'.join(evaluator)}: two readings with different lesions"
             )
             raise InvalidInputError(msg)
-        out.rs.extend(_rs_rows(ctx, reading, assessment, labels))
+        if "RS" in domains:
+            out.rs.extend(_rs_rows(ctx, reading, assessment, labels))
     _renumber(out.tu, "TUSEQ")
     _renumber(out.tr, "TRSEQ")
     _renumber(out.rs, "RSSEQ")
