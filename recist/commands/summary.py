@@ -205,6 +205,12 @@ def _run(args: argparse.Namespace) -> int:
     if not subjects:
         print("recist summary: the analysis set is empty", file=sys.stderr)
         return 2
+    undated = [s.subject_id for s in subjects if s.data and s.data.died_undated]
+    if undated:
+        notes.append(
+            f"DTHFL = Y without a full death date (not an event, not imputed): "
+            f"{', '.join(undated)}"
+        )
     rules = TteRules(
         origin=args.origin,
         death_is_event=args.death_event,

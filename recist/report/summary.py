@@ -1044,9 +1044,7 @@ def load_subjects(
                 )
             loaded = _from_sdtm(path, {}, options, notes, evaluator, criteria)
     if jsons:
-        refs = {
-            u: d for u, sd in table.items() if (d := _ref_of(sd, sd_reference))
-        }
+        refs = {u: d for u, sd in table.items() if (d := _ref_of(sd, sd_reference))}
         assessed = _from_json_files(jsons, notes, refs, sd_reference, options)
         kept = {id(m) for m in _select([a[0] for a in assessed], evaluator, criteria)}
         for meta, outcome, own, kind in assessed:

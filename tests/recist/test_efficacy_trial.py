@@ -529,9 +529,8 @@ def test_summary_html_escapes_input(tmp_path):
     (rd / "a.json").write_text(json.dumps(doc))
     (rd / f"{'<img src=x onerror=alert(1)>'}.json").write_text("{not json")
     dm = tmp_path / "dm.csv"
-    dm.write_text(
-        f'USUBJID,ARM,RFXSTDTC\n"{evil.replace(chr(34), chr(34) * 2)}",<b>arm</b>,2026-01-05\n'
-    )
+    quoted = '"' + evil.replace('"', '""') + '"'  # CSV quoting of the id
+    dm.write_text(f"USUBJID,ARM,RFXSTDTC\n{quoted},<b>arm</b>,2026-01-05\n")
     out = tmp_path / "out"
     assert (
         main(["summary", str(rd), "--dm", str(dm), "--by", "ARM", "--out", str(out)])
