@@ -174,12 +174,24 @@ def waterfall(summary: EfficacySummary, *, confirmed: bool = True) -> Figure:
         flavour = "confirmed" if confirmed else "unconfirmed"
         i = "i" if summary.irecist else ""
         fig.suptitle(
-            f"Waterfall: best % change in the sum of diameters, coloured by "
-            f"{flavour} {i}BOR (dashed: +20%, -30%)",
+            f"Waterfall: best % change, coloured by {flavour} {i}BOR",
             fontweight="bold",
         )
-        axes[-1].set_xlabel("subjects, ordered by best % change")
-        _legend(axes[0], [c for c in _order(summary) if c in used], f"{i}BOR")
+        axes[-1].set_xlabel(
+            "subjects, ordered by best % change (dashed: +20% and -30%)"
+        )
+        from matplotlib.patches import Patch
+
+        axes[0].legend(
+            handles=[
+                Patch(color=colour_of(c), label=c) for c in _order(summary) if c in used
+            ],
+            title=f"{i}BOR",
+            frameon=False,
+            fontsize=7,
+            loc="upper left",
+            bbox_to_anchor=(1.0, 1.0),
+        )
     return fig
 
 
@@ -187,7 +199,7 @@ def spider(summary: EfficacySummary, *, confirmed: bool = True) -> Figure:
     """% change from baseline over time (weeks), coloured by group (or BOR).
 
     Above :data:`SPIDER_MAX_LINES` subjects a seeded random sample of that many
-    is drawn (said on the plot) over every group's median line.
+    is drawn (said in the title).
     """
     import random
 

@@ -18,7 +18,8 @@ Conventions (where the issue, the SAP and RECIST leave room)
    categories (iBOR, iORR = iCR + iPR, iDCR adds iSD and NON-iCR/NON-iUPD); a
    summary never mixes the two criteria (``--criteria`` selects).
 3. Best % change = the smallest ``100 (S - B) / B`` over follow-ups with a
-   complete sum, up to and including the first PD.
+   complete sum, up to and including the first PD (iRECIST: the first iCPD,
+   so a pseudo-progression's later shrinkage counts).
 4. PFS and DoR follow :class:`recist.report.tte.TteRules` (stated in the
    outputs).  DoR starts at the first CR/PR, and for the confirmed BOR at the
    first CR/PR that was confirmed.
@@ -321,6 +322,7 @@ def subject_outcome(
     raw: list[tuple[dt.date, Response]] = []
     best: float | None = None
     progressed = False
+    stop = R.ICPD if assessment.criteria is Criteria.IRECIST else R.PD
     for tp in assessment.timepoints:
         value = _canon(tp.overall.value)
         responses.append((tp.date, value))
@@ -330,7 +332,7 @@ def subject_outcome(
             pcts.append((tp.date, p))
             if not progressed and (best is None or p < best):
                 best = p
-        progressed = progressed or value is R.PD
+        progressed = progressed or tp.overall.value is stop  # iUPD: not yet
     crit = assessment.criteria
     seq = [Assessment1(date=d, value=v) for d, v in raw]
     confirmed = first_confirmed_response(
@@ -338,7 +340,6 @@ def subject_outcome(
         criteria=crit,
         confirmation_min_days=reading.options.confirmation_min_days,
     )
-    stop = R.ICPD if crit is Criteria.IRECIST else R.PD
     first: dt.date | None = None
     for d, v in raw:
         if _canon(v) in _RESPONSE:

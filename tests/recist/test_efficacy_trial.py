@@ -330,6 +330,8 @@ def test_irecist_summary(tmp_path):
     assert by["I2"]["pfs"]["end"] == "2026-02-16"
     assert by["I2"]["pfs"]["days"] == (D(2026, 2, 16) - D(2026, 1, 1)).days + 1
     assert by["I1"]["pfs"]["event"] is False
+    # I1's iUPD is not the end of the window: best change (30 - 50) / 50 = -40 %
+    assert by["I1"]["best_pct_change"] == pytest.approx(-40.0)
 
 
 def test_same_subject_twice_is_refused_or_selected(tmp_path, capsys):
