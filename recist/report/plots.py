@@ -357,26 +357,23 @@ def swimmer(
             Line2D([], [], marker="$\\rightarrow$", color="black", ls="none",
                    label="ongoing")
         )  # fmt: skip
-        leg = ax.legend(
+        fig.legend(
             handles=handles,
             title="visit",
             frameon=False,
-            loc="lower left",
-            bbox_to_anchor=(1.01, 0.0),
+            loc="outside right lower",
             fontsize=7,
         )
-        ax.add_artist(leg)
         longest = max(((end(s) - s.baseline_date).days / 7 for s in shown), default=1)
         ax.set_xlim(0, longest * 1.08 + 2)
         used = {_category(summary, s, confirmed) for s in shown}
-        ax.legend(
+        fig.legend(
             handles=[
                 Patch(color=colour_of(c), label=c) for c in _order(summary) if c in used
             ],
             title="BOR",
             frameon=False,
-            loc="upper left",
-            bbox_to_anchor=(1.01, 1.0),
+            loc="outside right upper",
             fontsize=7,
         )
     return fig
