@@ -1120,6 +1120,8 @@ def export_command(args: argparse.Namespace) -> int:
         assessments=x.assessments,
         schedule=x.schedule,
     )
-    for path in write_sdtm(export, x.outdir, fmt=args.fmt):
+    outdir, rejected = x.outdir, x.rejected
+    del x  # the readings and assessments are not needed to write: free them
+    for path in write_sdtm(export, outdir, fmt=args.fmt):
         sys.stdout.write(f"{path}\n")
-    return report_rejected(x.rejected)
+    return report_rejected(rejected)
