@@ -543,3 +543,31 @@ def test_summary_html_escapes_input(tmp_path):
     assert "<b>arm</b>" not in page
     assert "<img src=x" not in page
     assert "&lt;script&gt;" in page
+
+
+def test_dm_as_xpt_and_population_without_dm_variable(tmp_path, capsys):
+    pyreadstat = pytest.importorskip("pyreadstat", reason="XPT needs pyreadstat")
+    import pandas as pd
+
+    rd, dm = _write_trial(tmp_path)
+    xpt = tmp_path / "dm.xpt"
+    pyreadstat.write_xport(pd.read_csv(dm, dtype=str, keep_default_na=False), str(xpt))
+    out = tmp_path / "out"
+    argv = [
+        "summary",
+        str(rd),
+        "--dm",
+        str(xpt),
+        "--population",
+        "EFFFL",
+        "--by",
+        "ARM",
+    ]
+    assert main([*argv, "--out", str(out)]) == 0
+    doc = json.loads((out / "summary.json").read_text())
+    assert doc["n"] == 8  # as from the CSV: B5 (EFFFL = N) left out
+    assert sorted(doc["groups"]) == ["ARM=A", "ARM=B"]
+    # a flag the DM does not hold is a clear error, not an empty set
+    assert main(["summary", str(rd), "--dm", str(xpt), "--population", "ITTFL",
+                 "--out", str(tmp_path / "o2")]) == 2  # fmt: skip
+    assert "ITTFL" in capsys.readouterr().err
