@@ -571,3 +571,17 @@ def test_dm_as_xpt_and_population_without_dm_variable(tmp_path, capsys):
     assert main(["summary", str(rd), "--dm", str(xpt), "--population", "ITTFL",
                  "--out", str(tmp_path / "o2")]) == 2  # fmt: skip
     assert "ITTFL" in capsys.readouterr().err
+
+
+def test_parallel_loading_gives_the_same_subjects(tmp_path, monkeypatch):
+    import recist.report.summary as summary
+
+    rd, dm = _write_trial(tmp_path)
+    from recist.formats.subjects import read_subject_data
+
+    data = read_subject_data(dm=dm)
+    serial, _ = summary.load_subjects(rd, subject_data=data)
+    monkeypatch.setattr(summary, "PARALLEL_MIN_FILES", 2)
+    forked, _ = summary.load_subjects(rd, subject_data=data)
+    assert forked == serial
+    assert {s.subject_id for s in forked} == set(READINGS)
