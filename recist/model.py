@@ -179,6 +179,8 @@ class Measurement:
         The image the measurement was made on.
     endpoints_lps : tuple of (x, y, z)
         Calliper endpoints in LPS mm: long axis, then short axis for nodes.
+    reason_not_done : str or None
+        Why a ``NOT_EVALUATED`` value was not measured (SDTM ``TRREASND``).
 
     Examples
     --------
@@ -196,9 +198,14 @@ class Measurement:
     coalesced_into: str | None = None
     image: ImageRef | None = None
     endpoints_lps: tuple[PointLPS, ...] = ()
+    reason_not_done: str | None = None
 
     def __post_init__(self) -> None:
         kind = MeasurementKind(self.kind)
+        if self.reason_not_done is not None and kind is not (
+            MeasurementKind.NOT_EVALUATED
+        ):
+            raise InvalidMeasurementError(f"{kind.value} has no reason_not_done")
         if self.kind is not kind:
             object.__setattr__(self, "kind", kind)
         d = self.diameter_mm
@@ -478,6 +485,10 @@ class Reading:
         The case-format ``id``.
     description : str or None
     audit : tuple of AuditEntry
+    subject : Mapping[str, str]
+        Optional subject-level data as DM/ADSL variables (``ARM``,
+        ``RFSTDTC``, ``DTHDTC``, ``EFFFL``...); a DM/ADSL file given with it
+        wins (issue #13).
     """
 
     baseline: Baseline
@@ -489,11 +500,13 @@ class Reading:
     case_id: str | None = None
     description: str | None = None
     audit: tuple[AuditEntry, ...] = ()
+    subject: Mapping[str, str] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "criteria", Criteria(self.criteria))
         object.__setattr__(self, "followups", tuple(self.followups))
         object.__setattr__(self, "audit", tuple(self.audit))
+        object.__setattr__(self, "subject", _frozen_map(self.subject))
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)

@@ -139,6 +139,7 @@ class MeasurementIn(_Strict):
     coalesced_into: StrictStr | None = None
     image: ImageIn | None = None
     endpoints_lps: list[Point] | None = None
+    reason_not_done: StrictStr | None = None
 
 
 class NewLesionIn(_Strict):
@@ -202,6 +203,7 @@ class ReadingIn(_Strict):
     subject_id: StrictStr | None = None
     reader: StrictStr | None = None
     audit: list[AuditIn] = Field(default_factory=list)
+    subject: dict[StrictStr, StrictStr] | None = None
 
 
 _MODEL_NAMES = frozenset(
@@ -296,6 +298,11 @@ def _measurement(value: MeasurementIn | SimpleValue, where: str) -> Measurement:
             "endpoints_lps": _points(value.endpoints_lps),
         }
         coalesced_into = value.coalesced_into
+        if value.reason_not_done is not None:
+            if value.diameter_mm is not None or coalesced_into is not None:
+                msg = f"{where}: reason_not_done is only for a value not measured"
+                raise InvalidInputError(msg, location=where)
+            extra["reason_not_done"] = value.reason_not_done
         value = value.diameter_mm
     if coalesced_into is not None:
         if value not in (None, 0):
@@ -405,6 +412,7 @@ def reading_from_model(doc: ReadingIn) -> Reading:
         case_id=doc.id,
         description=doc.description,
         audit=tuple(AuditEntry(when=a.when, who=a.who, what=a.what) for a in doc.audit),
+        subject={k.upper(): v for k, v in (doc.subject or {}).items()},
     )
 
 

@@ -1,7 +1,9 @@
 """The reading file: one reader's assessments of one subject, as JSON.
 
 A superset of the case format (``case-format.md``): the same keys, plus
-``subject_id``, ``reader``, ``audit`` (a list of ``{when, who, what}``) and, per
+``subject_id``, ``reader``, ``audit`` (a list of ``{when, who, what}``), an optional
+``subject`` object of DM/ADSL variables as text (``{"ARM": "A", "RFXSTDTC":
+"2026-01-02", "DTHDTC": "", "EFFFL": "Y"}``) and, per
 measurement, an optional ``image`` (``study_uid``, ``series_uid``, ``sop_uid``,
 ``frame``) and ``endpoints_lps`` (calliper endpoints, LPS mm).  A follow-up
 target value is then an object::
@@ -74,6 +76,8 @@ def _simple(m: Measurement) -> Any:
 
 def _value(m: Measurement) -> Any:
     extra = _extras(m.image, m.endpoints_lps)
+    if m.reason_not_done is not None:
+        extra["reason_not_done"] = m.reason_not_done
     if m.kind is MeasurementKind.COALESCED:
         return {"diameter_mm": Decimal(0), "coalesced_into": m.coalesced_into, **extra}
     if extra:
@@ -152,6 +156,8 @@ def reading_to_dict(reading: Reading) -> dict[str, Any]:
             f["study_uids"] = list(tp.study_uids)
         followups.append(f)
     out["followups"] = followups
+    if reading.subject:
+        out["subject"] = dict(reading.subject)
     if reading.audit:
         out["audit"] = [
             {"when": a.when, "who": a.who, "what": a.what} for a in reading.audit
