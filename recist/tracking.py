@@ -90,6 +90,17 @@ class PropagationResult:
 
 
 @dataclass(frozen=True, slots=True)
+class _Expect:
+    """What the lesion looked like at its source visit."""
+
+    hint: str | None  # segmentation hint of its site
+    band: tuple[float, float] | None  # its HU band (half-way to its rim)
+    radius_mm: float
+    hu: float | None  # median density
+    ml: float | None  # volume
+
+
+@dataclass(frozen=True, slots=True)
 class _Source:
     lesion_id: str
     role: str
@@ -258,7 +269,7 @@ def propose(
         flags: list[str] = []
         # the source lesion as segmented: its size and density
         src_zyx = np.rint(source_volume.geometry.lps_to_zyx(src.center_lps)).astype(int)
-        radius, src_hu, src_ml = src.half_length_mm, None, None
+        radius, src_hu, src_ml, band = src.half_length_mm, None, None, None
         try:
             src_mask = segment_lesion(
                 source_volume, tuple(int(v) for v in src_zyx), hint
@@ -267,6 +278,7 @@ def propose(
             radius = max(radius, src_found.long_axis_mm / 2)
             src_hu = float(np.median(source_volume.array[src_mask]))
             src_ml = src_found.volume_mm3 / 1000
+            band = _band_of(source_volume.array, src_mask, src_hu)
         except (SegmentationError, ValueError) as exc:
             log.info("%s: source segmentation failed: %s", src.lesion_id, exc)
         try:
@@ -297,15 +309,9 @@ def propose(
                 day,
                 target_volume,
                 mapped,
-                hint,
-                radius,
-                src_hu,
-                src_ml,
+                _Expect(hint, band, radius, src_hu, src_ml),
                 similarity,
                 flags,
-                segment_lesion,
-                measure_lesion,
-                SegmentationError,
             )
         )
     regs = {
@@ -324,17 +330,14 @@ def _segment_at(
     day: dt.date,
     volume: Any,
     mapped: PointLPS,
-    hint: str | None,
-    radius: float,
-    src_hu: float | None,
-    src_ml: float | None,
+    expect: _Expect,
     similarity: float | None,
     flags: list[str],
-    segment_lesion: Any,
-    measure_lesion: Any,
-    segmentation_error: type[Exception],
 ) -> Proposal:
     """Segment at the mapped point; a proposal, or 'not found' with the reason."""
+    from measurements import SegmentationError, measure_lesion, segment_lesion
+
+    radius, src_hu, src_ml = expect.radius_mm, expect.hu, expect.ml
     common: dict[str, Any] = {
         "lesion_id": src.lesion_id,
         "date": day,
@@ -352,17 +355,29 @@ def _segment_at(
             reason=f"mapped to ({where}) mm, outside the scan of {day}",
             **common,
         )
-    try:
-        mask = segment_lesion(volume, tuple(int(v) for v in zyx), hint)
-        found = measure_lesion(mask, volume)
-    except (segmentation_error, ValueError) as exc:
+    seed = tuple(int(v) for v in zyx)
+    hint, band = expect.hint, expect.band
+    errors = []
+    mask = None
+    for how in (hint, band):  # the site's hint, then the lesion's own densities
+        if how is None and errors:
+            break
+        try:
+            mask = segment_lesion(volume, seed, how)
+            break
+        except (SegmentationError, ValueError) as exc:
+            errors.append(str(exc))
+    if mask is None:
         return Proposal(
             found=False,
             center_lps=mapped,
             flags=(*flags, "SEGMENTATION_FAILED"),
-            reason=f"nothing segmented at ({where}) mm: {exc}",
+            reason=f"nothing segmented at ({where}) mm: {'; '.join(errors)}",
             **common,
         )
+    if errors:
+        flags.append("SOURCE_BAND")
+    found = measure_lesion(mask, volume)
     centre = np.asarray(found.centroid_lps, dtype=float)
     residual = float(np.linalg.norm(centre - np.asarray(mapped)))
     hu = float(np.median(volume.array[mask]))
@@ -413,6 +428,27 @@ def _segment_at(
         ),
         **common,
     )
+
+
+def _band_of(array: Any, mask: Any, lesion_hu: float) -> tuple[float, float]:
+    """HU band of a lesion from its source segmentation: half-way to its rim.
+
+    The rim is a 2-voxel shell around the mask (in-plane and through-plane).
+    """
+    from scipy import ndimage
+
+    idx = np.argwhere(mask)
+    lo = np.maximum(idx.min(0) - 3, 0)
+    hi = np.minimum(idx.max(0) + 4, mask.shape)
+    box = tuple(slice(int(a), int(b)) for a, b in zip(lo, hi, strict=True))
+    m = mask[box]
+    rim = ndimage.binary_dilation(m, iterations=2) & ~m
+    rim_hu = float(np.median(array[box][rim])) if rim.any() else lesion_hu
+    half = (lesion_hu + rim_hu) / 2
+    reach = max(2 * abs(rim_hu - lesion_hu), 60.0)
+    if lesion_hu <= rim_hu:
+        return (lesion_hu - reach, half)
+    return (half, lesion_hu + reach)
 
 
 def with_proposals(reading: Reading, proposals: Sequence[Proposal]) -> Reading:
