@@ -277,6 +277,7 @@ def generate_tracking(
     *,
     seed: int = 0,
     followups: tuple[FollowUpDesign, ...] = FOLLOWUPS,
+    baseline: FollowUpDesign | None = None,
 ) -> TrackingStudy:
     """Write the baseline and moved follow-ups with the tracking truth.
 
@@ -293,23 +294,25 @@ def generate_tracking(
         The moved follow-ups (default :data:`FOLLOWUPS`: rotations of 3-5 deg,
         shifts of 12-16 mm, breathing of 6-8 mm, other pixel and slice spacing,
         a lesion that vanishes, lesions that shrink and grow).
+    baseline : FollowUpDesign, optional
+        Another baseline grid (its motion should be the identity), rendered like
+        the follow-ups (resampled); default: the sample study's own baseline.
     """
     root = Path(out_dir)
     root.mkdir(parents=True, exist_ok=True)
     base = VISITS[0]
+    own_baseline = baseline is None
+    if baseline is None:
+        baseline = FollowUpDesign(label=base.label, date=base.date, motion=Motion())
     visits: list[tuple[str, str, FollowUpDesign]] = [
-        (
-            base.label,
-            base.date,
-            FollowUpDesign(label=base.label, date=base.date, motion=Motion()),
-        )
+        (baseline.label, baseline.date, baseline)
     ]
     visits += [(fu.label, fu.date, fu) for fu in followups]
     truth_visits = []
     for v, (label, day, fu) in enumerate(visits):
         grid = _scan_grid(fu)
         rng = np.random.default_rng([seed, 1000 + v])
-        if v == 0:  # the baseline exactly as the sample study renders it
+        if v == 0 and own_baseline:  # the baseline as the sample study renders it
             from sample_dicom._phantom import render_lesions
 
             hu = _render_anatomy(grid)
