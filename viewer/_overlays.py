@@ -27,6 +27,9 @@ EDGES = {
     "right": "middle_right",
 }
 _COLOUR = "#ffe08a"
+#: Blank lines keeping the top and bottom letters clear of the pane's two-line
+#: title (top left) and the status line (bottom left).
+_PAD = {"top": ("\n\n", ""), "bottom": ("", "\n\n")}
 
 
 class OrientationLetters:
@@ -43,6 +46,7 @@ class OrientationLetters:
                 font_size=13,
                 color=_COLOUR,
                 gridded=True,
+                box=False,
                 visible=True,
             )
             viewer.canvas.overlays[f"recist_orientation_{edge}"] = overlay
@@ -51,12 +55,14 @@ class OrientationLetters:
     def update(self, order: Any, orientation2d: Any) -> None:
         """Letters for the displayed plane."""
         for edge, letter in orientation_letters(order, orientation2d).items():
-            if self.overlays[edge].text != letter:
-                self.overlays[edge].text = letter
+            before, after = _PAD.get(edge, ("", ""))
+            text = f"{before}{letter}{after}"
+            if self.overlays[edge].text != text:
+                self.overlays[edge].text = text
 
     def texts(self) -> dict[str, str]:
         """Each edge's letter."""
-        return {edge: o.text for edge, o in self.overlays.items()}
+        return {edge: o.text.strip() for edge, o in self.overlays.items()}
 
 
 class PaneTitle:
