@@ -211,10 +211,22 @@ def _measured_z(ws, lid: str, date: str) -> float:
     return float(m.endpoints_lps[0][2])
 
 
-def test_every_lesion_jump_shows_the_caliper_in_both_panes(demo):
+def test_every_lesion_jump_shows_the_caliper_in_both_panes(demo, truth):
     # the demo reading measures each visit on the slice its segmentation found
-    # longest, so baseline and follow-up slices differ by up to a few mm
+    # longest; and at FU1 the reader measured T01 two slices (5 mm) higher than
+    # its centre: the baseline's T01 slice is then 5.6 mm away in patient z
     viewer, ws, widgets = demo
+    e = _by(truth)[("T01", FOLLOWUPS[0])]
+    ws.show_timepoint(FOLLOWUPS[0])
+    up = np.array([0.0, 0.0, 5.0])
+    ws.draw_lines(
+        [
+            lps_to_world(np.asarray(e["long_axis_lps"], float) + up),
+            lps_to_world(np.asarray(e["short_axis_lps"], float) + up),
+        ]
+    )
+    ws.record_value("T01")
+    ws.show_timepoint(0)
     times, lesions = widgets["timepoints"].table, widgets["lesions"]
     misses = []
     for fu in FOLLOWUPS:
@@ -255,12 +267,12 @@ def test_right_drag_changes_window_only(shown):
     before = _shot(viewer)
     start = QPoint(canvas.width() // 2, canvas.height() // 2)
     _drag(canvas, start, start + QPoint(60, 30), Qt.MouseButton.RightButton)
+    after = _shot(viewer)  # drawn: napari's camera follows vispy's on a draw
     # soft tissue (40, 400) + drag (60, 30) px at 2 HU/px: width 520, level 100
     assert ws.cur.image.contrast_limits == pytest.approx(limits(100.0, 520.0))
     assert viewer.scene.camera.zoom == pytest.approx(zoom)  # no zoom
     assert tuple(viewer.scene.camera.center) == pytest.approx(centre)
     assert widgets["timepoints"].preset.currentText() == "custom"
-    after = _shot(viewer)
     # a higher level darkens the body (the same pixels: no zoom, no pan)
     body = before.sum(axis=2) > 60
     assert after[body].mean() < before[body].mean() - 10
