@@ -195,6 +195,7 @@ LABELS: dict[str, str] = {
     "RSREASND": "Reason Not Done",
     "RSEVAL": "Evaluator",
     "RSEVALID": "Evaluator Identifier",
+    "RSACPTFL": "Accepted Record Flag",
     "RSDTC": "Date/Time of Assessment",
     "RSDY": "Study Day of Assessment",
 }
@@ -347,13 +348,14 @@ class SdtmExport:
     tu: list[dict[str, Any]] = field(default_factory=list)
     tr: list[dict[str, Any]] = field(default_factory=list)
     rs: list[dict[str, Any]] = field(default_factory=list)
+    rs_columns: tuple[str, ...] = RS_COLUMNS
 
     def tables(self) -> dict[str, tuple[list[dict[str, Any]], tuple[str, ...]]]:
         """Return ``{"TU": (records, columns), "TR": ..., "RS": ...}``."""
         return {
             "TU": (self.tu, TU_COLUMNS),
             "TR": (self.tr, TR_COLUMNS),
-            "RS": (self.rs, RS_COLUMNS),
+            "RS": (self.rs, self.rs_columns),
         }
 
 
@@ -706,6 +708,7 @@ def to_sdtm(
     reference_dates: Mapping[str, dt.date] | None = None,
     method: str = "CT SCAN",
     assessments: Sequence[Assessment] | None = None,
+    accepted: Sequence[bool] | None = None,
 ) -> SdtmExport:
     """Build SDTM TU, TR and RS records from readings.
 
@@ -726,6 +729,10 @@ def to_sdtm(
         ``TUMETHOD``/``TRMETHOD`` (a reading does not record the modality).
     assessments : sequence of Assessment, optional
         ``recist.assess`` of each reading, when already computed.
+    accepted : sequence of bool, optional
+        Per reading, whether it is the accepted read (central review): RS then
+        gets ``RSACPTFL`` (after ``RSEVALID``), ``"Y"`` on the accepted
+        reading's records and empty on the others, as admiralonco expects.
 
     Returns
     -------
@@ -775,10 +782,18 @@ def to_sdtm(
         assessments = [assess(r) for r in readings]
     if visits is None:
         visits = [None] * len(readings)
+    flags = [None] * len(readings) if accepted is None else list(accepted)
+    if len(flags) != len(readings):
+        raise InvalidInputError("give one accepted flag per reading")
     out = SdtmExport()
+    if accepted is not None:
+        k = RS_COLUMNS.index("RSEVALID") + 1
+        out = SdtmExport(rs_columns=(*RS_COLUMNS[:k], "RSACPTFL", *RS_COLUMNS[k:]))
     prefixes: dict[str, dict[tuple[str, str], str]] = {}
     shared: dict[tuple[str, str, str], Reading] = {}
-    for reading, assessment, given in zip(readings, assessments, visits, strict=True):
+    for reading, assessment, given, flag in zip(
+        readings, assessments, visits, flags, strict=True
+    ):
         usubjid = reading.subject_id
         if not usubjid:
             msg = f"reading {reading.case_id or ''} has no subject_id (USUBJID)"
@@ -813,7 +828,11 @@ def to_sdtm(
                 f"{usubjid} {'/'.join(evaluator)}: two readings with different lesions"
             )
             raise InvalidInputError(msg)
-        out.rs.extend(_rs_rows(ctx, reading, assessment, labels))
+        rs = _rs_rows(ctx, reading, assessment, labels)
+        if flag is not None:
+            for row in rs:
+                row["RSACPTFL"] = "Y" if flag else ""
+        out.rs.extend(rs)
     _renumber(out.tu, "TUSEQ")
     _renumber(out.tr, "TRSEQ")
     _renumber(out.rs, "RSSEQ")

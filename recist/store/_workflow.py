@@ -36,7 +36,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from sqlalchemy.orm.exc import StaleDataError
 
 from recist.errors import RecistError
-from recist.formats.reading import reading_from_dict, reading_to_dict
+from recist.formats.reading import dumps_exact, reading_from_dict, reading_to_dict
 from recist.model import Options, Reading
 from recist.store._audit import AuditCheck, append_event, canonical_json, utc_now
 from recist.store._audit import verify_chain as _verify_chain
@@ -677,7 +677,7 @@ class ReviewStore:
             options=Options(**trial["options"]),
             audit=(),
         )
-        doc = reading_to_dict(reading)
+        doc = _load_json(dumps_exact(reading_to_dict(reading), indent=0))
         try:
             with self._session() as s:
                 subj = _subject(s, usubjid)
@@ -690,15 +690,18 @@ class ReviewStore:
                 tps = _timepoints(s, subj.id)
                 _check_dates(usubjid, reading, tps)
                 points = [doc["baseline"], *doc["followups"]]
-                if len(points) > read.signed_count + 1:
+                old = (
+                    None if read.reading_json is None else _load_json(read.reading_json)
+                )
+                # re-opened time points keep their content and may be corrected
+                # before they are signed again, in order
+                read_before = 0 if old is None else 1 + len(old["followups"])
+                if len(points) > max(read.signed_count + 1, read_before):
                     k = read.signed_count
                     raise LockedError(
                         f"{usubjid}: sign {tps[k].date} before reading "
                         f"{tps[k + 1].date} (reads are sequential)"
                     )
-                old = (
-                    None if read.reading_json is None else _load_json(read.reading_json)
-                )
                 if old is not None:
                     old_points = [old["baseline"], *old["followups"]]
                     for k in range(read.signed_count):
