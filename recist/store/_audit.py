@@ -92,6 +92,9 @@ def append_event(
 
     The event commits or rolls back with the change it records.
     """
+    before_json = None if before is None else canonical_json(before)
+    after_json = None if after is None else canonical_json(after)
+    session.flush()  # the change first: the head stays locked for little time
     head = session.execute(
         select(AuditHead).where(AuditHead.id == 1).with_for_update()
     ).scalar_one()
@@ -103,8 +106,8 @@ def append_event(
         "entity": entity,
         "entity_key": entity_key,
         "usubjid": usubjid,
-        "before_json": None if before is None else canonical_json(before),
-        "after_json": None if after is None else canonical_json(after),
+        "before_json": before_json,
+        "after_json": after_json,
         "reason": reason,
     }
     digest = event_hash(head.last_hash, row)

@@ -55,7 +55,10 @@ def _sqlite_connect(dbapi_connection: Any, _record: Any) -> None:
 
 
 def _sqlite_begin(connection: Any) -> None:
-    connection.exec_driver_sql("BEGIN IMMEDIATE")
+    if connection.get_execution_options().get("recist_readonly"):
+        connection.exec_driver_sql("BEGIN")  # a snapshot; takes no write lock
+    else:
+        connection.exec_driver_sql("BEGIN IMMEDIATE")
 
 
 def create_store_engine(target: str | Path, **kwargs: Any) -> Engine:
@@ -71,12 +74,16 @@ def create_store_engine(target: str | Path, **kwargs: Any) -> Engine:
     url = store_url(target)
     if url.startswith("sqlite"):
         kwargs.setdefault("connect_args", {"timeout": SQLITE_BUSY_TIMEOUT_S})
+        kwargs.setdefault("pool_size", 10)
+        kwargs.setdefault("max_overflow", 30)
         engine = create_engine(url, **kwargs)
         event.listen(engine, "connect", _sqlite_connect)
         event.listen(engine, "begin", _sqlite_begin)
         return engine
     kwargs.setdefault("isolation_level", "READ COMMITTED")
     kwargs.setdefault("pool_pre_ping", True)
+    kwargs.setdefault("pool_size", 10)
+    kwargs.setdefault("max_overflow", 30)
     return create_engine(url, **kwargs)
 
 

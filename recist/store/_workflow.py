@@ -24,7 +24,8 @@ import getpass
 import hashlib
 import json
 from collections.abc import Iterator, Sequence
-from contextlib import contextmanager
+import threading
+from contextlib import contextmanager, nullcontext
 from dataclasses import dataclass, field, replace
 from decimal import Decimal
 from pathlib import Path
@@ -199,6 +200,14 @@ class ReviewStore:
     def __init__(self, engine: Engine) -> None:
         self.engine = engine
         self._sessions = sessionmaker(engine, expire_on_commit=False)
+        readonly = engine.execution_options(recist_readonly=True)
+        self._ro_sessions = sessionmaker(readonly, expire_on_commit=False)
+        # SQLite has one writer at a time: threads of this process queue here
+        # rather than in SQLite's busy handler, whose sleeps grow to 100 ms
+        self._write_lock: Any = (
+            threading.Lock() if engine.dialect.name == "sqlite" else nullcontext()
+        )
+        self._trial: dict[str, Any] | None = None
 
     # ------------------------------------------------------------ lifecycle
 
@@ -277,15 +286,24 @@ class ReviewStore:
         self.close()
 
     @contextmanager
-    def _session(self) -> Iterator[Session]:
-        with self._sessions() as session, session.begin():
+    def _session(self, *, write: bool = True) -> Iterator[Session]:
+        if not write:
+            with self._ro_sessions() as session, session.begin():
+                yield session
+            return
+        with self._write_lock, self._sessions() as session, session.begin():
             yield session
 
     # ------------------------------------------------------------- trial
 
     def trial(self) -> dict[str, Any]:
-        """Return the trial's name, criteria, options and charter."""
-        with self._session() as s:
+        """Return the trial's name, criteria, options and charter (never change)."""
+        if self._trial is None:
+            self._trial = self._load_trial()
+        return self._trial
+
+    def _load_trial(self) -> dict[str, Any]:
+        with self._session(write=False) as s:
             t = s.get(Trial, 1)
             if t is None:
                 raise StoreError("the store has no trial (not initialised)")
@@ -332,7 +350,7 @@ class ReviewStore:
 
     def authenticate(self, name: str, password: str) -> Actor:
         """Check a reader's password; return the :class:`Actor`."""
-        with self._session() as s:
+        with self._session(write=False) as s:
             r = s.execute(
                 select(Reader).where(Reader.name == name)
             ).scalar_one_or_none()
@@ -342,7 +360,7 @@ class ReviewStore:
 
     def readers(self) -> list[tuple[str, str]]:
         """Return every person's ``(name, role)``."""
-        with self._session() as s:
+        with self._session(write=False) as s:
             rows = s.execute(select(Reader.name, Reader.role).order_by(Reader.name))
             return [(n, r) for n, r in rows]
 
@@ -423,7 +441,7 @@ class ReviewStore:
 
     def subjects(self) -> list[str]:
         """Return every USUBJID, in the order added."""
-        with self._session() as s:
+        with self._session(write=False) as s:
             return list(s.scalars(select(SubjectRow.usubjid).order_by(SubjectRow.id)))
 
     # --------------------------------------------------------- assignment
@@ -527,7 +545,7 @@ class ReviewStore:
         if name != actor.name and actor.role != "admin":
             raise AccessDeniedError("a reader sees only their own worklist")
         items: list[WorkItem] = []
-        with self._session() as s:
+        with self._session(write=False) as s:
             person = _reader(s, name)
             rows = s.execute(
                 select(Assignment, SubjectRow)
@@ -592,7 +610,7 @@ class ReviewStore:
             A reader asking for another's read; an adjudicator before both
             reads are complete or for a subject not assigned to them.
         """
-        with self._session() as s:
+        with self._session(write=False) as s:
             subj = _subject(s, usubjid)
             read = self._visible_read(s, actor, subj, slot)
             return _view(s, subj, read)
@@ -846,7 +864,7 @@ class ReviewStore:
             )
 
     def _check_password(self, actor: Actor, password: str) -> None:
-        with self._session() as s:
+        with self._session(write=False) as s:
             person = _reader(s, actor.name)
             ok = verify_password(password, person.password_hash)
         if not ok:
@@ -861,7 +879,7 @@ class ReviewStore:
         """
         if actor.role not in ("adjudicator", "admin"):
             raise AccessDeniedError("only the adjudicator compares reads")
-        with self._session() as s:
+        with self._session(write=False) as s:
             subj = _subject(s, usubjid)
             views = [
                 _view(s, subj, self._visible_read(s, actor, subj, k)) for k in (1, 2)
@@ -940,7 +958,7 @@ class ReviewStore:
 
     def status(self) -> list[SubjectStatus]:
         """Return every subject's progress and adjudication state (no read contents)."""
-        with self._session() as s:
+        with self._session(write=False) as s:
             subjects = s.scalars(select(SubjectRow).order_by(SubjectRow.id)).all()
             return [self._status(s, subj) for subj in subjects]
 
@@ -1008,7 +1026,7 @@ class ReviewStore:
         record) or adjudicated.  Admin use (exports): no blinding.
         """
         out = []
-        with self._session() as s:
+        with self._session(write=False) as s:
             for subj in s.scalars(select(SubjectRow).order_by(SubjectRow.id)).all():
                 st = self._status(s, subj)
                 if st.accepted_slot is None:
@@ -1025,7 +1043,7 @@ class ReviewStore:
 
     def all_reads(self) -> list[tuple[str, int, str, Reading | None, int]]:
         """Return ``(usubjid, slot, reader, reading, signed)`` of every read."""
-        with self._session() as s:
+        with self._session(write=False) as s:
             names = {r.id: r.name for r in s.scalars(select(Reader))}
             rows = s.execute(
                 select(Read, SubjectRow.usubjid)
@@ -1044,7 +1062,7 @@ class ReviewStore:
     ) -> list[dict[str, Any]]:
         """Return the audit events (of one subject), oldest first; admin only."""
         _require(actor, "admin")
-        with self._session() as s:
+        with self._session(write=False) as s:
             q = select(AuditEvent).order_by(AuditEvent.seq)
             if usubjid is not None:
                 q = q.where(AuditEvent.usubjid == usubjid)

@@ -45,3 +45,15 @@ def store_target(request: pytest.FixtureRequest, tmp_path: Path) -> str:
         return str(tmp_path / "trial.db")
     cluster = request.getfixturevalue("pg_cluster")
     return cluster.create_database(f"t{os.getpid()}_{next(_counter)}")
+
+
+@pytest.fixture(autouse=True)
+def _fast_scrypt(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Hash test passwords with scrypt N = 2**10 instead of 2**14 (16x cheaper).
+
+    Each hash records its parameters, so checking is unchanged; the default
+    work factor is tested in ``recist/store/_passwords.py``'s doctest.
+    """
+    import recist.store._passwords as pw
+
+    monkeypatch.setattr(pw, "_N", 2**10)
