@@ -23,8 +23,8 @@ import datetime as dt
 import getpass
 import hashlib
 import json
-from collections.abc import Iterator, Sequence
 import threading
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager, nullcontext
 from dataclasses import dataclass, field, replace
 from decimal import Decimal

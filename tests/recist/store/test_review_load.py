@@ -15,7 +15,6 @@ import threading
 from pathlib import Path
 
 import bench_paths  # noqa: F401
-import pytest
 
 from benchmarks.bench_review import (
     PASSWORD,
