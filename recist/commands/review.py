@@ -331,11 +331,13 @@ def _export(args: argparse.Namespace) -> int:
     from recist.store._export import export_review
 
     with _open(args) as store:
-        result = export_review(store, args.outdir, studyid=args.studyid, fmt=args.fmt)
+        result = export_review(
+            store, args.outdir, studyid=args.studyid, fmt=args.fmt, sr=args.sr
+        )
     for path in result.files:
         print(path)
     for line in result.skipped:
-        print(f"not exported (undecided): {line}", file=sys.stderr)
+        print(f"not exported: {line}", file=sys.stderr)
     print(f"{result.n_decided} decided subjects exported to {args.outdir}")
     return 0
 
@@ -473,6 +475,9 @@ def add_subparser(subparsers: Any) -> None:
     q.add_argument("--studyid", default="RECIST")
     q.add_argument(
         "--format", dest="fmt", choices=("csv", "xpt", "both"), default="csv"
+    )
+    q.add_argument(
+        "--sr", action="store_true", help="also DICOM SR (TID 1500) per read"
     )
     q = cmd("audit", _audit, "print or verify the audit trail")
     q.add_argument("--verify", action="store_true", help="recompute the hash chain")

@@ -17,6 +17,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
+from recist.errors import RecistError
 from recist.model import Reading
 from recist.store._workflow import ReviewStore
 
@@ -35,9 +36,19 @@ class ReviewExport:
 
 
 def export_review(
-    store: ReviewStore, outdir: str | Path, *, studyid: str = "RECIST", fmt: str = "csv"
+    store: ReviewStore,
+    outdir: str | Path,
+    *,
+    studyid: str = "RECIST",
+    fmt: str = "csv",
+    sr: bool = False,
 ) -> ReviewExport:
-    """Write readings, accepted reads and SDTM of a store into ``outdir``."""
+    """Write readings, accepted reads and SDTM of a store into ``outdir``.
+
+    With ``sr``, also ``OUTDIR/sr/<USUBJID>_R1/`` and ``_R2/``: each complete
+    read's DICOM SRs (TID 1500, one per time point), for subjects whose time
+    points are local image folders.
+    """
     from recist._atomic import check_output_dir
     from recist.export.sdtm import to_sdtm, write_sdtm
     from recist.formats.reading import save_reading
@@ -52,8 +63,11 @@ def export_review(
         if reading is None or signed < statuses[usubjid].n_timepoints:
             continue
         path = out / "readings" / f"{_safe(usubjid)}_R{slot}.json"
-        save_reading(replace(reading, reader=f"{EVAL}/RADIOLOGIST {slot}"), path)
+        labelled = replace(reading, reader=f"{EVAL}/RADIOLOGIST {slot}")
+        save_reading(labelled, path)
         result.files.append(path)
+        if sr:
+            result.files += _export_sr(store, usubjid, slot, labelled, out, result)
     readings: list[Reading] = []
     accepted: list[bool] = []
     for usubjid, slot, r1, r2 in store.accepted_reads():
@@ -95,3 +109,32 @@ def _safe(usubjid: str) -> str:
     '01-701_1015'
     """
     return "".join(c if c.isalnum() or c in "-_." else "_" for c in usubjid)
+
+
+def _export_sr(
+    store: ReviewStore,
+    usubjid: str,
+    slot: int,
+    reading: Reading,
+    out: Path,
+    result: ReviewExport,
+) -> list[Path]:
+    import os
+
+    from recist.export.sr import export_sr
+
+    paths = [t.image_path for t in store.timepoints(usubjid)]
+    if not all(paths):
+        result.skipped.append(f"{usubjid} R{slot}: SR needs local images")
+        return []
+    images = os.path.commonpath([str(p) for p in paths])
+    folder = out / "sr" / f"{_safe(usubjid)}_R{slot}"
+    folder.mkdir(parents=True, exist_ok=True)
+    notes: list[str] = []
+    try:
+        written = export_sr(reading, images, folder, notes=notes)
+    except RecistError as exc:  # e.g. a read typed in without image references
+        result.skipped.append(f"{usubjid} R{slot}: no SR: {exc}")
+        return []
+    result.skipped += [f"{usubjid} R{slot} SR: {n}" for n in notes]
+    return written

@@ -439,6 +439,19 @@ class ReviewStore:
                 )
             return len(new)
 
+    def timepoints(self, usubjid: str) -> list[TimePointSpec]:
+        """Return a subject's time points: date and images (path or study UID)."""
+        with self._session(write=False) as s:
+            subj = _subject(s, usubjid)
+            return [
+                TimePointSpec(
+                    date=dt.date.fromisoformat(t.date),
+                    image_path=t.image_path,
+                    study_uid=t.study_uid,
+                )
+                for t in _timepoints(s, subj.id)
+            ]
+
     def subjects(self) -> list[str]:
         """Return every USUBJID, in the order added."""
         with self._session(write=False) as s:

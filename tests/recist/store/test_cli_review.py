@@ -117,7 +117,10 @@ def test_double_read_end_to_end(
     assert m["acceptance"]["ann"]["accepted"] == 1
     assert "audit trail intact" in ok("audit", db, "--verify")
     out_dir = tmp_path / "export"
-    ok("export", db, str(out_dir))
+    code, out, err = run(monkeypatch, capsys, "export", db, str(out_dir), "--sr")
+    assert code == 0, err
+    # typed-in reads reference no images: no SR for them, the rest is exported
+    assert "R1: no SR: time point 2026-01-05: no image" in err
     with open(out_dir / "sdtm" / "rs.csv", newline="", encoding="utf-8") as fh:
         accepted = [r for r in csv.DictReader(fh) if r["RSACPTFL"] == "Y"]
     assert {r["RSEVALID"] for r in accepted} == {"ADJUDICATOR"}
