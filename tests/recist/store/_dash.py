@@ -2,9 +2,8 @@
 
 from __future__ import annotations
 
-from _reads import DATES, PASSWORDS, read_and_sign, reading, setup_trial
-
 from recist.store import Actor, TimePointSpec
+from store._reads import DATES, PASSWORDS, read_and_sign, reading, setup_trial
 
 HOSTILE = '<img src=x onerror="alert(1)">'
 ADMIN_PW = "admin-secret-0"

@@ -11,8 +11,6 @@ from __future__ import annotations
 import sys
 import time
 
-from bench_paths import add_repo  # noqa: F401  (sets sys.path for benchmarks)
-
 import recist.store._workflow as wf
 from benchmarks.bench_review import PASSWORD, reading_for
 from recist.store import ReviewStore

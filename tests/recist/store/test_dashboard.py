@@ -9,7 +9,8 @@ from __future__ import annotations
 from urllib.parse import quote
 
 import pytest
-from _dash import HOSTILE, LiveServer, fill
+
+from store._dash import HOSTILE, LiveServer, fill
 
 pytest.importorskip("starlette", reason="the review extra is not installed")
 httpx = pytest.importorskip("httpx", reason="httpx (test extra) absent")

@@ -16,7 +16,8 @@ from pathlib import Path
 from urllib.parse import quote
 
 import pytest
-from _dash import HOSTILE, LiveServer, fill
+
+from store._dash import HOSTILE, LiveServer, fill
 
 webdriver = pytest.importorskip("selenium.webdriver", reason="selenium (test extra)")
 

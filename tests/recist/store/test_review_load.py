@@ -14,8 +14,6 @@ import sys
 import threading
 from pathlib import Path
 
-import bench_paths  # noqa: F401
-
 from benchmarks.bench_review import (
     PASSWORD,
     check_store,

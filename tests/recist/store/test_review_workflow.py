@@ -10,7 +10,6 @@ from __future__ import annotations
 import csv
 
 import pytest
-from _reads import DATES, PASSWORDS, read_and_sign, reading, setup_trial, upto
 
 from recist.store import (
     AccessDeniedError,
@@ -21,6 +20,7 @@ from recist.store import (
     StoreInputError,
     TimePointSpec,
 )
+from store._reads import DATES, PASSWORDS, read_and_sign, reading, setup_trial, upto
 
 PR = [50, 30, 30, 30]  # -40 % at day 42 and 84: confirmed PR
 SD = [50, 45, 45, 45]  # -10 %: SD

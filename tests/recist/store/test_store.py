@@ -6,7 +6,6 @@ Each test runs on SQLite and on a private PostgreSQL cluster (``store_target``).
 from __future__ import annotations
 
 import pytest
-from _reads import DATES, PASSWORDS, reading, setup_trial, upto
 from sqlalchemy import inspect, text
 from sqlalchemy.exc import DBAPIError
 
@@ -17,6 +16,7 @@ from recist.store import (
     StoreInputError,
 )
 from recist.store._schema import Base
+from store._reads import DATES, PASSWORDS, reading, setup_trial, upto
 
 
 @pytest.fixture
