@@ -75,6 +75,8 @@ def cohen_kappa(pairs: Sequence[tuple[str, str]]) -> Kappa:
     if pe >= 1:
         return Kappa(kappa=None, se=None, ci=None, n=n, observed=po)
     k = (po - pe) / (1 - pe)
+    if n < 2:  # one pair: no spread to estimate; a zero-width CI would mislead
+        return Kappa(kappa=k, se=None, ci=None, n=n, observed=po)
     # Fleiss, Cohen and Everitt (1969), eq. 13: variance of kappa-hat
     a_term = sum(p[(i, i)] * (1 - (row[i] + col[i]) * (1 - k)) ** 2 for i in cats)
     b_term = (1 - k) ** 2 * sum(

@@ -56,6 +56,11 @@ def test_kappa_se_and_ci_match_statsmodels():
     assert cohen_kappa(_pairs(FLEISS)).se == pytest.approx(0.0877, abs=5e-5)
 
 
+def test_kappa_of_one_pair_has_no_ci():
+    got = cohen_kappa([("PR", "SD")])  # po = 0, pe = 1*0 + 0*1 = 0: kappa 0
+    assert (got.kappa, got.se, got.ci) == (0.0, None, None)
+
+
 def test_kappa_undefined_when_only_one_category():
     got = cohen_kappa([("PR", "PR")] * 4)  # pe = 1: kappa is 0/0
     assert got.kappa is None
