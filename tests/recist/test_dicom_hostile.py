@@ -275,3 +275,15 @@ def test_info_json_is_strict_json_whatever_the_header_says(tmp_path, capsys):
     assert s["slice_thickness"] is None
     assert s["spacing"][1] is None  # (column, row, slice): the row spacing is inf
     assert "INVALID_GEOMETRY" in [p["code"] for p in s["problems"]]
+
+
+def test_error_lines_print_no_control_characters(tmp_path, capsys):
+    # a folder name with an escape sequence, in the one-line error of convert
+    folder = tmp_path / "scan\x1b[2J"
+    folder.mkdir()
+    by_name("geometry-spacing-zero").build(folder)
+    assert main(["convert", str(folder), str(tmp_path / "o.nii.gz")]) == 2
+    err = capsys.readouterr().err
+    assert "invalid geometry" in err
+    assert "\x1b" not in err
+    assert "scan\\x1b[2J" in err
