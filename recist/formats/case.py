@@ -42,6 +42,7 @@ from recist.model import (
     NewLesion,
     Options,
     PointLPS,
+    Proposal,
     Reading,
     TimePoint,
     mm,
@@ -190,6 +191,26 @@ class AuditIn(_Strict):
     what: StrictStr
 
 
+class ProposalIn(_Strict):
+    """``proposals[]`` (reading files): lesions found by registration, not read."""
+
+    id: StrictStr = Field(min_length=1)
+    date: Date
+    role: Literal["TARGET", "NON-TARGET", "NEW"]
+    status: Literal["PROPOSED", "NOT_FOUND"]
+    source_date: Date
+    diameter_mm: Mm | None = None
+    long_axis_mm: Mm | None = None
+    short_axis_mm: Mm | None = None
+    image: ImageIn | None = None
+    endpoints_lps: list[Point] | None = None
+    center_lps: Point | None = None
+    residual_mm: float | None = Field(default=None, allow_inf_nan=False)
+    similarity: float | None = Field(default=None, allow_inf_nan=False)
+    flags: list[StrictStr] = Field(default_factory=list)
+    reason: StrictStr = ""
+
+
 class ReadingIn(_Strict):
     """A case or reading file (the reading adds subject_id, reader, audit)."""
 
@@ -204,6 +225,7 @@ class ReadingIn(_Strict):
     reader: StrictStr | None = None
     audit: list[AuditIn] = Field(default_factory=list)
     subject: dict[StrictStr, StrictStr] | None = None
+    proposals: list[ProposalIn] = Field(default_factory=list)
 
 
 _MODEL_NAMES = frozenset(
@@ -218,6 +240,7 @@ _MODEL_NAMES = frozenset(
         BaselineIn,
         OptionsIn,
         AuditIn,
+        ProposalIn,
         ReadingIn,
     )
 )
@@ -413,6 +436,31 @@ def reading_from_model(doc: ReadingIn) -> Reading:
         description=doc.description,
         audit=tuple(AuditEntry(when=a.when, who=a.who, what=a.what) for a in doc.audit),
         subject={k.upper(): v for k, v in (doc.subject or {}).items()},
+        proposals=tuple(_proposal(p) for p in doc.proposals),
+    )
+
+
+def _proposal(p: ProposalIn) -> Proposal:
+    found = p.status == "PROPOSED"
+    measurement = None
+    if found and p.diameter_mm is not None:
+        measurement = Measurement.of_mm(
+            p.diameter_mm, image=_image(p.image), endpoints_lps=_points(p.endpoints_lps)
+        )
+    return Proposal(
+        lesion_id=p.id,
+        date=p.date,
+        role=p.role,
+        found=found,
+        source_date=p.source_date,
+        measurement=measurement,
+        long_axis_mm=p.long_axis_mm,
+        short_axis_mm=p.short_axis_mm,
+        center_lps=None if p.center_lps is None else _points([p.center_lps])[0],
+        residual_mm=p.residual_mm,
+        similarity=p.similarity,
+        flags=tuple(p.flags),
+        reason=p.reason,
     )
 
 

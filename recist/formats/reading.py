@@ -5,7 +5,9 @@ A superset of the case format (``case-format.md``): the same keys, plus
 ``subject`` object of DM/ADSL variables as text (``{"ARM": "A", "RFXSTDTC":
 "2026-01-02", "DTHDTC": "", "EFFFL": "Y"}``) and, per
 measurement, an optional ``image`` (``study_uid``, ``series_uid``, ``sop_uid``,
-``frame``) and ``endpoints_lps`` (calliper endpoints, LPS mm).  A follow-up
+``frame``) and ``endpoints_lps`` (calliper endpoints, LPS mm), and ``proposals``:
+lesions found at a time point by registration (``recist propagate``) that no
+reader has accepted yet, which the engine ignores.  A follow-up
 target value is then an object::
 
     {"diameter_mm": 24.0, "image": {...}, "endpoints_lps": [[x, y, z], ...]}
@@ -27,7 +29,15 @@ from pathlib import Path
 from typing import Any
 
 from recist.formats.case import load_case
-from recist.model import ImageRef, Lesion, Measurement, NewLesion, PointLPS, Reading
+from recist.model import (
+    ImageRef,
+    Lesion,
+    Measurement,
+    NewLesion,
+    PointLPS,
+    Proposal,
+    Reading,
+)
 from recist.terms import MeasurementKind
 
 __all__ = [
@@ -162,6 +172,34 @@ def reading_to_dict(reading: Reading) -> dict[str, Any]:
         out["audit"] = [
             {"when": a.when, "who": a.who, "what": a.what} for a in reading.audit
         ]
+    if reading.proposals:
+        out["proposals"] = [_proposal(p) for p in reading.proposals]
+    return out
+
+
+def _proposal(p: Proposal) -> dict[str, Any]:
+    out: dict[str, Any] = {
+        "id": p.lesion_id,
+        "date": p.date.isoformat(),
+        "role": p.role,
+        "status": "PROPOSED" if p.found else "NOT_FOUND",
+        "source_date": p.source_date.isoformat(),
+    }
+    m = p.measurement
+    if m is not None:
+        out["diameter_mm"] = m.diameter_mm
+    for name in ("long_axis_mm", "short_axis_mm"):
+        if getattr(p, name) is not None:
+            out[name] = getattr(p, name)
+    if m is not None:
+        out |= _extras(m.image, m.endpoints_lps)
+    if p.center_lps is not None:
+        out["center_lps"] = list(p.center_lps)
+    for name in ("residual_mm", "similarity"):
+        if getattr(p, name) is not None:
+            out[name] = getattr(p, name)
+    out["flags"] = list(p.flags)
+    out["reason"] = p.reason
     return out
 
 
