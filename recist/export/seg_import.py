@@ -724,9 +724,9 @@ def import_command(args: argparse.Namespace) -> int:
     series is not under ``--images``; unplaced frames are warned about on
     stderr and do not change the status.
     """
-    import json
     import sys
 
+    from recist import _json as strict_json
     from recist._atomic import check_output_dir
 
     if args.masks is not None:
@@ -744,7 +744,8 @@ def import_command(args: argparse.Namespace) -> int:
             )
     if args.json:
         doc = [r.to_json() for r in results]
-        sys.stdout.write(json.dumps(doc if len(doc) > 1 else doc[0], indent=2) + "\n")
+        text = strict_json.dumps(doc if len(doc) > 1 else doc[0], indent=2)
+        sys.stdout.write(text + "\n")
     else:
         for r in results:
             print("\n".join(_table(r)))  # noqa: T201

@@ -60,6 +60,15 @@ __all__ = [
 #: The case-format token for "too small to measure".
 TOO_SMALL = "TOO_SMALL"
 
+#: Hostile-input bounds: deepest nesting (a case file is about 6 deep), longest
+#: number token, largest length.  A lesion longer than 1 km is a unit or typing
+#: error, and the bound keeps every sum finite as a double in JSON output.
+MAX_DEPTH = 64
+MAX_NUMBER_CHARS = 40
+MAX_MM = Decimal(1_000_000)
+#: Days in options (confirmation, SD minimum): at most about a century.
+MAX_DAYS = 36_525
+
 
 # --------------------------------------------------------------------- schema
 def _number(value: Any) -> Decimal:
@@ -67,6 +76,10 @@ def _number(value: Any) -> Decimal:
         raise ValueError(f"expected a number of millimetres, got {value!r}")
     if isinstance(value, float) and not math.isfinite(value):
         raise ValueError(f"expected a finite number, got {value!r}")
+    if isinstance(value, Decimal) and not value.is_finite():
+        raise ValueError(f"expected a finite number, got {value}")
+    if abs(value) > MAX_MM:
+        raise ValueError(f"{value} mm is longer than {MAX_MM} mm (1 km): not a lesion")
     try:
         return mm(value)
     except InvalidMeasurementError as exc:
@@ -177,8 +190,8 @@ class OptionsIn(_Strict):
     """``options``."""
 
     confirmation: StrictBool = True
-    confirmation_min_days: StrictInt = Field(default=28, ge=0)
-    sd_min_days: StrictInt = Field(default=42, ge=0)
+    confirmation_min_days: StrictInt = Field(default=28, ge=0, le=MAX_DAYS)
+    sd_min_days: StrictInt = Field(default=42, ge=0, le=MAX_DAYS)
 
 
 class AuditIn(_Strict):
@@ -411,25 +424,120 @@ def reading_from_model(doc: ReadingIn) -> Reading:
 def parse_json_text(text: str, source: str = "<input>") -> Any:
     """Parse JSON with exact decimals; errors name ``source:line:column``.
 
+    Hostile input is refused with :class:`~recist.errors.InvalidInputError`:
+    nesting deeper than :data:`MAX_DEPTH`, number tokens longer than
+    :data:`MAX_NUMBER_CHARS` characters or outside the range of a double
+    (``1e309``), ``NaN``/``Infinity`` tokens, keys given twice and strings with
+    lone surrogates (escapes U+D800 to U+DFFF: not text, no UTF-8 form).
+
     Examples
     --------
     >>> parse_json_text('{"a": 32.2}')
     {'a': Decimal('32.2')}
+    >>> parse_json_text('{"a": 1e309}', "x.json")
+    Traceback (most recent call last):
+    ...
+    recist.errors.InvalidInputError: x.json: number 1e309 is out of range
     """
+    _check_depth(text, source)
     try:
-        doc = json.loads(text, parse_float=Decimal, object_pairs_hook=_Object)
+        doc = json.loads(
+            text,
+            parse_float=_json_decimal,
+            parse_int=_json_int,
+            parse_constant=_json_constant,
+            object_pairs_hook=_Object,
+        )
     except json.JSONDecodeError as exc:
         where = f"{source}:{exc.lineno}:{exc.colno}"
         raise InvalidInputError(
             f"{where}: malformed JSON: {exc.msg}", location=where
         ) from None
+    except _BadNumber as exc:
+        raise InvalidInputError(f"{source}: {exc}") from None
+    except RecursionError:  # unreachable after _check_depth; kept as a guard
+        msg = f"{source}: JSON nested too deeply"
+        raise InvalidInputError(msg) from None
     dup = _first_duplicate(doc, ())
     if dup is not None:
         loc, key = dup
         where = format_location((*loc, key))
         msg = f"{source}: {where}: key {key!r} given twice in one object"
         raise InvalidInputError(msg, location=where)
+    bad = _first_surrogate(doc, ())
+    if bad is not None:
+        where = format_location(bad) if bad else "(top level)"
+        msg = f"{source}: {where}: text with a lone surrogate (\\ud800-\\udfff)"
+        raise InvalidInputError(msg, location=where)
     return _plain(doc)
+
+
+_TOKENS = re.compile(r'"(?:[^"\\]|\\.)*"|[\[\]{}]')
+
+
+def _check_depth(text: str, source: str) -> None:
+    """Refuse nesting deeper than :data:`MAX_DEPTH` before parsing (no recursion)."""
+    depth = 0
+    for m in _TOKENS.finditer(text):
+        c = m.group()[0]
+        if c in "[{":
+            depth += 1
+            if depth > MAX_DEPTH:
+                line = text.count("\n", 0, m.start()) + 1
+                msg = f"{source}:{line}: JSON nested deeper than {MAX_DEPTH} levels"
+                raise InvalidInputError(msg, location=f"{source}:{line}")
+        elif c in "]}":
+            depth -= 1
+
+
+class _BadNumber(ValueError):
+    """A JSON number this format refuses (out of range, too long)."""
+
+
+def _checked_token(token: str) -> str:
+    if len(token) > MAX_NUMBER_CHARS:
+        shown = f"{token[:12]}...({len(token)} characters)"
+        raise _BadNumber(f"number {shown} is longer than {MAX_NUMBER_CHARS} characters")
+    return token
+
+
+def _json_decimal(token: str) -> Decimal:
+    value = Decimal(_checked_token(token))
+    as_double = float(value)
+    if math.isinf(as_double) or (as_double == 0 and not value.is_zero()):
+        raise _BadNumber(f"number {token} is out of range")
+    return value
+
+
+def _json_int(token: str) -> int:
+    return int(_checked_token(token))
+
+
+def _json_constant(token: str) -> Any:
+    raise _BadNumber(f"{token} is not a JSON number (JSON has no NaN or Infinity)")
+
+
+def _first_surrogate(value: Any, loc: tuple[int | str, ...]) -> Any:
+    """Return the location of the first string with a lone surrogate, or None."""
+    if isinstance(value, str):
+        try:
+            value.encode("utf-8")
+        except UnicodeEncodeError:
+            return loc
+        return None
+    if isinstance(value, dict):
+        for key, item in value.items():
+            if _first_surrogate(key, ()) is not None:
+                return (*loc, key.encode("utf-8", "backslashreplace").decode())
+            found = _first_surrogate(item, (*loc, key))
+            if found is not None:
+                return found
+    elif isinstance(value, list):
+        for i, item in enumerate(value):
+            found = _first_surrogate(item, (*loc, i))
+            if found is not None:
+                return found
+    return None
 
 
 class _Object(dict[str, Any]):
