@@ -34,4 +34,7 @@ def dumps(obj: Any, **kwargs: Any) -> str:
     >>> dumps({"a": float("inf"), "b": [1.5, float("nan")]})
     '{"a": null, "b": [1.5, null]}'
     """
-    return json.dumps(_finite(obj), allow_nan=False, **kwargs)
+    try:
+        return json.dumps(obj, allow_nan=False, **kwargs)
+    except ValueError:  # a non-finite float somewhere: write it as null
+        return json.dumps(_finite(obj), allow_nan=False, **kwargs)

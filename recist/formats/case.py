@@ -24,6 +24,7 @@ from pydantic import (
     BeforeValidator,
     ConfigDict,
     Field,
+    FiniteFloat,
     StrictBool,
     StrictInt,
     StrictStr,
@@ -106,7 +107,7 @@ _ISO_DATE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
 
 Mm = Annotated[Decimal, BeforeValidator(_number)]
 Date = Annotated[dt.date, BeforeValidator(_date)]
-Point = tuple[float, float, float]
+Point = tuple[FiniteFloat, FiniteFloat, FiniteFloat]  # LPS mm; no NaN/inf
 
 
 class _Strict(BaseModel):
@@ -427,7 +428,7 @@ def parse_json_text(text: str, source: str = "<input>") -> Any:
     Hostile input is refused with :class:`~recist.errors.InvalidInputError`:
     nesting deeper than :data:`MAX_DEPTH`, number tokens longer than
     :data:`MAX_NUMBER_CHARS` characters or outside the range of a double
-    (``1e309``), ``NaN``/``Infinity`` tokens, keys given twice and strings with
+    (``1e309``), keys given twice and strings with
     lone surrogates (escapes U+D800 to U+DFFF: not text, no UTF-8 form).
 
     Examples
@@ -439,7 +440,6 @@ def parse_json_text(text: str, source: str = "<input>") -> Any:
     ...
     recist.errors.InvalidInputError: x.json: number 1e309 is out of range
     """
-    _check_depth(text, source)
     try:
         doc = json.loads(
             text,
@@ -455,39 +455,20 @@ def parse_json_text(text: str, source: str = "<input>") -> Any:
         ) from None
     except _BadNumber as exc:
         raise InvalidInputError(f"{source}: {exc}") from None
-    except RecursionError:  # unreachable after _check_depth; kept as a guard
-        msg = f"{source}: JSON nested too deeply"
+    except RecursionError:  # deeper than the parser's recursion limit (~1,000)
+        msg = f"{source}: JSON nested deeper than {MAX_DEPTH} levels"
         raise InvalidInputError(msg) from None
-    dup = _first_duplicate(doc, ())
-    if dup is not None:
-        loc, key = dup
-        where = format_location((*loc, key))
-        msg = f"{source}: {where}: key {key!r} given twice in one object"
-        raise InvalidInputError(msg, location=where)
-    bad = _first_surrogate(doc, ())
-    if bad is not None:
-        where = format_location(bad) if bad else "(top level)"
-        msg = f"{source}: {where}: text with a lone surrogate (\\ud800-\\udfff)"
-        raise InvalidInputError(msg, location=where)
-    return _plain(doc)
-
-
-_TOKENS = re.compile(r'"(?:[^"\\]|\\.)*"|[\[\]{}]')
-
-
-def _check_depth(text: str, source: str) -> None:
-    """Refuse nesting deeper than :data:`MAX_DEPTH` before parsing (no recursion)."""
-    depth = 0
-    for m in _TOKENS.finditer(text):
-        c = m.group()[0]
-        if c in "[{":
-            depth += 1
-            if depth > MAX_DEPTH:
-                line = text.count("\n", 0, m.start()) + 1
-                msg = f"{source}:{line}: JSON nested deeper than {MAX_DEPTH} levels"
-                raise InvalidInputError(msg, location=f"{source}:{line}")
-        elif c in "]}":
-            depth -= 1
+    try:
+        return _plain(doc, (), 0)
+    except _BadDocument as exc:
+        loc = tuple(
+            p.encode("utf-8", "backslashreplace").decode() if isinstance(p, str) else p
+            for p in exc.loc
+        )
+        where = format_location(loc[:8]) if loc else "(top level)"
+        if len(loc) > 8:
+            where += f"... ({len(loc)} levels)"
+        raise InvalidInputError(f"{source}: {where}: {exc}", location=where) from None
 
 
 class _BadNumber(ValueError):
@@ -513,31 +494,10 @@ def _json_int(token: str) -> int:
     return int(_checked_token(token))
 
 
-def _json_constant(token: str) -> Any:
-    raise _BadNumber(f"{token} is not a JSON number (JSON has no NaN or Infinity)")
-
-
-def _first_surrogate(value: Any, loc: tuple[int | str, ...]) -> Any:
-    """Return the location of the first string with a lone surrogate, or None."""
-    if isinstance(value, str):
-        try:
-            value.encode("utf-8")
-        except UnicodeEncodeError:
-            return loc
-        return None
-    if isinstance(value, dict):
-        for key, item in value.items():
-            if _first_surrogate(key, ()) is not None:
-                return (*loc, key.encode("utf-8", "backslashreplace").decode())
-            found = _first_surrogate(item, (*loc, key))
-            if found is not None:
-                return found
-    elif isinstance(value, list):
-        for i, item in enumerate(value):
-            found = _first_surrogate(item, (*loc, i))
-            if found is not None:
-                return found
-    return None
+def _json_constant(token: str) -> Decimal:
+    # NaN/Infinity are not JSON; kept as Decimal so that the schema refuses them
+    # naming their place ("baseline.targets[0].diameter_mm: ... finite")
+    return Decimal(token)
 
 
 class _Object(dict[str, Any]):
@@ -545,37 +505,55 @@ class _Object(dict[str, Any]):
 
     def __init__(self, pairs: list[tuple[str, Any]]) -> None:
         super().__init__(pairs)
-        seen: set[str] = set()
-        self.duplicates: list[str] = []
-        for key, _ in pairs:
-            if key in seen:
-                self.duplicates.append(key)
-            seen.add(key)
+        self.duplicate = None if len(self) == len(pairs) else _duplicate(pairs)
 
 
-def _first_duplicate(
-    value: Any, loc: tuple[int | str, ...]
-) -> tuple[tuple[int | str, ...], str] | None:
-    if isinstance(value, _Object):
-        if value.duplicates:
-            return loc, value.duplicates[0]
-        items: Any = value.items()
-    elif isinstance(value, list):
-        items = enumerate(value)
-    else:
-        return None
-    for key, item in items:
-        found = _first_duplicate(item, (*loc, key))
-        if found is not None:
-            return found
-    return None
+def _duplicate(pairs: list[tuple[str, Any]]) -> str:
+    seen: set[str] = set()
+    for key, _ in pairs:
+        if key in seen:
+            return key
+        seen.add(key)
+    raise AssertionError("no duplicate")  # pragma: no cover
 
 
-def _plain(value: Any) -> Any:
+class _BadDocument(ValueError):
+    def __init__(self, message: str, loc: tuple[int | str, ...]) -> None:
+        super().__init__(message)
+        self.loc = loc
+
+
+def _text(value: str, loc: tuple[int | str, ...]) -> str:
+    if not value.isascii():
+        try:
+            value.encode("utf-8")
+        except UnicodeEncodeError:
+            msg = "text with a lone surrogate (escapes \\ud800 to \\udfff)"
+            raise _BadDocument(msg, loc) from None
+    return value
+
+
+def _plain(value: Any, loc: tuple[int | str, ...], depth: int) -> Any:
+    """Check the parsed document in one walk; return it with plain dicts.
+
+    Refuses nesting deeper than :data:`MAX_DEPTH`, keys given twice and text
+    with lone surrogates (not text; it cannot be written as UTF-8).
+    """
+    if isinstance(value, str):
+        return _text(value, loc)
+    if isinstance(value, dict | list) and depth >= MAX_DEPTH:
+        raise _BadDocument(f"JSON nested deeper than {MAX_DEPTH} levels", loc)
     if isinstance(value, dict):
-        return {k: _plain(v) for k, v in value.items()}
+        if value.duplicate is not None:
+            key = value.duplicate
+            raise _BadDocument(f"key {key!r} given twice in one object", (*loc, key))
+        out = {}
+        for key, item in value.items():
+            here = (*loc, key)
+            out[_text(key, here)] = _plain(item, here, depth + 1)
+        return out
     if isinstance(value, list):
-        return [_plain(v) for v in value]
+        return [_plain(v, (*loc, i), depth + 1) for i, v in enumerate(value)]
     return value
 
 
