@@ -24,8 +24,6 @@ from recist.commands._lazy import LazySubParsers, add_lazy_subparsers
 
 __all__ = ["COMMANDS", "build_parser", "main"]
 
-log = logging.getLogger(__name__)
-
 #: Built-in subcommands: name -> (module in recist.commands, one-line help).
 #: The help must equal the one the module's ``add_subparser`` gives (tested).
 COMMANDS: dict[str, tuple[str, str]] = {
@@ -117,15 +115,19 @@ def _entry_point_lines() -> Iterator[tuple[str, str]]:
 
 
 def _entry_point_adders() -> list[Callable[[Any], None]]:
-    from importlib.metadata import EntryPoint
-
     adders: list[Callable[[Any], None]] = []
     for name, value in _entry_point_lines():
-        ep = EntryPoint(name=name, value=value, group="recist.subcommands")
+        module, _, attr = value.partition(":")
         try:
-            adders.append(ep.load())
-        except ImportError as exc:  # e.g. the viewer extra is not installed
-            log.debug("subcommand %s unavailable: %s", ep.name, exc)
+            target: Any = importlib.import_module(module.strip())
+            for part in attr.strip().split(".") if attr.strip() else ():
+                target = getattr(target, part)
+        except (ImportError, AttributeError) as exc:  # e.g. no viewer extra
+            logging.getLogger(__name__).debug(
+                "subcommand %s unavailable: %s", name, exc
+            )
+            continue
+        adders.append(target)
     return adders
 
 
@@ -170,6 +172,9 @@ def build_parser() -> argparse.ArgumentParser:
 def main(argv: list[str] | None = None) -> int:
     """Run the command line; return the exit status (0 ok, 1 failure, 2 bad input)."""
     args_in = sys.argv[1:] if argv is None else list(argv)
+    # pydantic scans every installed distribution for plugins when the first
+    # model is built (~60 ms); the command line uses none (a user's setting wins)
+    os.environ.setdefault("PYDANTIC_DISABLE_PLUGINS", "__all__")
     parser = _parser(_chosen(args_in))
     args = parser.parse_args(args_in)
     logging.basicConfig(

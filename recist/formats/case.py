@@ -459,6 +459,12 @@ def parse_json_text(text: str, source: str = "<input>") -> Any:
         msg = f"{source}: JSON nested deeper than {MAX_DEPTH} levels"
         raise InvalidInputError(msg) from None
     try:
+        if not _needs_walk(doc, text):
+            return doc
+    except RecursionError:  # arrays nested nearly to the parser's limit
+        msg = f"{source}: JSON nested deeper than {MAX_DEPTH} levels"
+        raise InvalidInputError(msg) from None
+    try:
         return _plain(doc, (), 0)
     except _BadDocument as exc:
         loc = tuple(
@@ -501,11 +507,56 @@ def _json_constant(token: str) -> Decimal:
 
 
 class _Object(dict[str, Any]):
-    """A JSON object that remembers keys given twice (``json`` keeps the last)."""
+    """A JSON object that remembers a key given twice and its nesting depth.
+
+    ``json`` keeps the last of duplicate keys; the depth is computed bottom-up
+    while parsing, so a normal file needs no second walk.
+    """
 
     def __init__(self, pairs: list[tuple[str, Any]]) -> None:
         super().__init__(pairs)
         self.duplicate = None if len(self) == len(pairs) else _duplicate(pairs)
+        depth, suspect = 0, self.duplicate is not None
+        for _, v in pairs:
+            if isinstance(v, _Object | list):
+                d, s = _info(v)
+                depth, suspect = max(depth, d), suspect or s
+        self.depth, self.suspect = depth + 1, suspect
+
+
+def _info(value: Any) -> tuple[int, bool]:
+    """Return (nesting depth, has a duplicate key below) of a parsed value."""
+    if isinstance(value, _Object):
+        return value.depth, value.suspect
+    if isinstance(value, list):
+        depth, suspect = 0, False
+        for v in value:
+            if isinstance(v, _Object | list):
+                d, s = _info(v)
+                depth, suspect = max(depth, d), suspect or s
+        return depth + 1, suspect
+    return 0, False
+
+
+_SURROGATE_ESCAPE = re.compile(r"\\u[dD][89a-fA-F]")
+
+
+def _needs_walk(doc: Any, text: str) -> bool:
+    """Whether the checking walk :func:`_plain` must run (rarely)."""
+    depth, suspect = _info(doc)
+    if depth > MAX_DEPTH or suspect:
+        return True
+    return _SURROGATE_ESCAPE.search(text) is not None or not _encodes(text)
+
+
+def _encodes(text: str) -> bool:
+    if text.isascii():
+        return True
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
 
 
 def _duplicate(pairs: list[tuple[str, Any]]) -> str:
