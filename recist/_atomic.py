@@ -427,6 +427,7 @@ def replacing_dir(
         os.chmod(tmp, new_file_mode(out, folder=True) if existed else _dir_mode())
         yield tmp
         written = {p.name for p in tmp.iterdir()}
+        _keep_modes(tmp, out)
         dropped = [
             e.name
             for e in out.iterdir()
@@ -459,6 +460,20 @@ def replacing_dir(
         raise
     finally:
         os.close(fd)
+
+
+def _keep_modes(new: Path, old: Path) -> None:
+    """Give each written file the mode of the file it replaces."""
+    for dirpath, _dirs, files in os.walk(new):
+        for name in files:
+            written = Path(dirpath, name)
+            previous = old / written.relative_to(new)
+            try:
+                mode = stat.S_IMODE(os.lstat(previous).st_mode)
+            except OSError:
+                continue
+            if previous.is_file():
+                os.chmod(written, mode)
 
 
 def _dir_mode() -> int:

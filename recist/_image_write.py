@@ -13,6 +13,7 @@ midway can leave an unreferenced ``x.recist-*.raw`` beside the intact old pair.
 from __future__ import annotations
 
 import contextlib
+import glob
 import os
 import re
 import secrets
@@ -94,9 +95,7 @@ def _write_pair(sitk: Any, image: Any, out: Path, compress: bool) -> None:
         try:
             sitk.WriteImage(image, str(header), useCompression=compress)
         except RuntimeError as exc:
-            raise OutputWriteError(
-                out, f"cannot write ({exc!s:.80}); old kept"
-            ) from None
+            raise _cannot_write(out, exc) from None
         new_data = _data_file(header)
         _verifier(sitk, image, out)(header)
         mode = new_file_mode(out)
@@ -105,9 +104,8 @@ def _write_pair(sitk: Any, image: Any, out: Path, compress: bool) -> None:
         os.chmod(header, mode)
         os.replace(header, out)  # the one step: new header names new data
     except BaseException:
-        header.unlink(missing_ok=True)
-        if new_data is not None and "/" not in new_data:
-            out.with_name(new_data).unlink(missing_ok=True)
+        for written in out.parent.glob(f"{glob.escape(token)}.*"):  # header, data
+            written.unlink(missing_ok=True)
         raise
     if old_data and old_data != new_data and "/" not in old_data:
         old = out.with_name(old_data)
@@ -145,7 +143,5 @@ def write_image(image: Any, path: str | Path, *, compress: bool | None = None) -
         try:
             sitk.WriteImage(image, str(tmp), useCompression=compress)
         except RuntimeError as exc:
-            raise OutputWriteError(
-                out, f"cannot write ({exc!s:.80}); old kept"
-            ) from None
+            raise _cannot_write(out, exc) from None
     return out
