@@ -118,8 +118,19 @@ def write_csv(
     frame = _frame(
         records, columns, numeric, frozenset(), sas_dates=False, integer=integer
     )
+    # Python's csv quotes a cell with a bare CR only when CR ends lines, and an
+    # unquoted CR splits the row for every reader: such files are written with
+    # CRLF (RFC 4180); all others keep LF, as the pharmaverse examples.
+    has_cr = any(
+        "\r" in str(v) for r in records for v in r.values() if isinstance(v, str)
+    )
     with replacing(path) as tmp:
-        frame.to_csv(tmp, index=False, encoding="utf-8")
+        frame.to_csv(
+            tmp,
+            index=False,
+            encoding="utf-8",
+            lineterminator="\r\n" if has_cr else "\n",
+        )
     return path
 
 

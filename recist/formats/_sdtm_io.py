@@ -154,5 +154,5 @@ def read_table(path: str | Path) -> Table:
     if suffix == ".csv":  # undo the formula protection of our own CSV writer
         from recist._csv import restore
 
-        records = [{k: restore(v) for k, v in r.items()} for r in records]
+        records = [{k: restore(v).strip() for k, v in r.items()} for r in records]
     return records

@@ -56,7 +56,12 @@ def _umask(mask: int) -> Iterator[None]:
 
 
 def _snapshot(folder: Path) -> dict[str, bytes]:
-    return {p.name: p.read_bytes() for p in sorted(folder.iterdir()) if p.is_file()}
+    """The visible files (a hidden temporary file left by a kill is not data)."""
+    return {
+        p.name: p.read_bytes()
+        for p in sorted(folder.iterdir())
+        if p.is_file() and not p.name.startswith(".")
+    }
 
 
 # ------------------------------------------------------- sets: kill -9, locks
@@ -93,23 +98,29 @@ def _which_set(folder: Path, refs: dict[str, dict[str, bytes]]) -> str:
 def _kill_during_write(
     argv: list[str], watch: Path, delay_s: float
 ) -> tuple[int, bool]:
-    """Start ``argv``, wait until it starts writing (a new entry in ``watch``
-    or beside it), sleep ``delay_s`` and ``kill -9`` it.
+    """Start ``argv``, wait until it starts writing (an entry in ``watch`` or
+    beside it appears or changes), sleep ``delay_s`` and ``kill -9`` it.
 
     Returns (exit status, whether it was still running when killed).
     """
-    before = set(os.listdir(watch.parent)) | {
-        f"in:{n}" for n in (os.listdir(watch) if watch.exists() else ())
-    }
+
+    def state() -> set[tuple[str, int, int]]:
+        found = set()
+        for folder in (watch.parent, watch):
+            with contextlib.suppress(OSError):
+                for e in os.scandir(folder):
+                    with contextlib.suppress(OSError):
+                        st = e.stat(follow_symlinks=False)
+                        found.add((e.path, st.st_size, st.st_mtime_ns))
+        return found
+
+    before = state()
     proc = subprocess.Popen(
         argv, env=_env(), stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
     )
     deadline = time.monotonic() + 60
     while proc.poll() is None and time.monotonic() < deadline:
-        now = set(os.listdir(watch.parent)) | {
-            f"in:{n}" for n in (os.listdir(watch) if watch.exists() else ())
-        }
-        if now - before:
+        if state() != before:  # a file appeared or changed: writing has begun
             break
         time.sleep(0.0005)
     time.sleep(delay_s)
