@@ -333,6 +333,43 @@ def test_new_outputs_follow_the_umask_and_replaced_keep_their_mode(tmp_path) -> 
         assert stat.S_IMODE(private.stat().st_mode) == 0o600
 
 
+def test_reading_files_follow_the_umask(tmp_path) -> None:
+    from recist.formats.reading import load_reading, save_reading
+
+    reading = _one_reading(tmp_path)
+    with _umask(0o002):
+        save_reading(reading, tmp_path / "r.json")
+        assert stat.S_IMODE((tmp_path / "r.json").stat().st_mode) == 0o664
+        os.chmod(tmp_path / "r.json", 0o640)
+        save_reading(reading, tmp_path / "r.json")  # autosave over it
+    assert stat.S_IMODE((tmp_path / "r.json").stat().st_mode) == 0o640
+    assert load_reading(tmp_path / "r.json") == reading
+
+
+def _one_reading(tmp_path: Path):
+    from recist.formats.reading import load_reading
+
+    (path,) = write_readings(tmp_path / "in", 1)
+    return load_reading(path)
+
+
+def test_cwd_inside_the_output_folder_still_gets_the_whole_set(
+    tmp_path, sdtm_refs, monkeypatch
+) -> None:
+    # the folder is not swapped away under the user's shell: files move in
+    refs = sdtm_refs["refs"]
+    out = tmp_path / "out"
+    out.mkdir()
+    (out / "mine.txt").write_text("kept")
+    monkeypatch.chdir(out)
+    inputs = list(map(str, sdtm_refs["inputs"]))
+    assert main(["export", "sdtm", *inputs, ".", "--studyid", "NEW"]) == 0
+    assert (out / "mine.txt").read_text() == "kept"
+    (out / "mine.txt").unlink()
+    assert _which_set(out, refs) == "NEW"
+    assert os.path.samefile(os.getcwd(), out)
+
+
 def test_cli_outputs_are_readable_by_colleagues(tmp_path, sdtm_refs) -> None:
     _series(tmp_path / "s", 0)
     with _umask(0o022):
