@@ -417,7 +417,8 @@ def replacing_dir(
     >>> sorted(p.name for p in d.iterdir())
     ['tr.csv', 'tu.csv']
     """
-    out = Path(path)
+    # the real folder: a symlink to it stays a symlink, and "." has a name
+    out = Path(os.path.realpath(path))
     existed = out.is_dir()
     fd = _lock_folder(out)
     tmp: Path | None = None

@@ -226,6 +226,17 @@ def test_set_keeps_other_files_and_drops_its_stale_members(tmp_path, sdtm_refs):
     assert (out / "sub" / "x.txt").read_text() == "deep"
 
 
+def test_symlinked_output_folder_stays_a_symlink(tmp_path, sdtm_refs) -> None:
+    real = tmp_path / "real"
+    real.mkdir()
+    (tmp_path / "link").symlink_to(real, target_is_directory=True)
+    inputs = list(map(str, sdtm_refs["inputs"]))
+    argv = ["export", "sdtm", *inputs, str(tmp_path / "link"), "--studyid", "NEW"]
+    assert main(argv) == 0
+    assert (tmp_path / "link").is_symlink()
+    assert _which_set(real, sdtm_refs["refs"]) == "NEW"
+
+
 def test_failed_set_changes_nothing(tmp_path) -> None:
     from recist._atomic import replacing_dir
 
