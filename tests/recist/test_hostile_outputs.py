@@ -568,3 +568,25 @@ def test_autoread_seed_outside_the_volume_exits_2(
     assert f"T01 on {date}" in err, err
     assert "outside the volume" in err or "not a finite" in err, err
     assert not out.exists()
+
+
+def test_summary_failing_midway_keeps_the_previous_set(tmp_path, monkeypatch) -> None:
+    # The issue: a summary interrupted after summary.json left the old plots
+    # and HTML beside the new JSON.
+    from recist.report import plots
+
+    write_readings(tmp_path / "in", 3)
+    out = tmp_path / "out"
+    assert main(["summary", str(tmp_path / "in"), "--out", str(out)]) == 0
+    before = _snapshot(out)
+    assert "summary.json" in before
+    assert "km_dor.png" in before
+
+    def broken(*args: object, **kwargs: object) -> None:
+        raise RuntimeError("plotting failed after summary.json was written")
+
+    monkeypatch.setattr(plots, "kaplan_meier", broken)
+    argv = ["summary", str(tmp_path / "in"), "--out", str(out), "--no-confirmation"]
+    with pytest.raises(RuntimeError):
+        main(argv)
+    assert _snapshot(out) == before
