@@ -134,6 +134,7 @@ def _kill_during_write(
 KILL_DELAYS_S = [0.0, 0.001, 0.002, 0.004, 0.006, 0.008, 0.012, 0.016]
 
 
+@pytest.mark.slow
 def test_kill_9_during_sdtm_export_leaves_a_whole_set(tmp_path, sdtm_refs) -> None:
     # The issue: 17 of 32 kills left a mix of old and new files.
     refs = sdtm_refs["refs"]
@@ -183,6 +184,7 @@ def test_second_writer_is_refused_while_the_folder_is_locked(
     assert _which_set(out, refs) == "OLD"
 
 
+@pytest.mark.slow
 def test_concurrent_exports_never_mix(tmp_path, sdtm_refs) -> None:
     # The issue: two runs into one folder, both exit 0, tu.csv of one run with
     # tr.csv of the other.  Now: the second is refused (exit 2) or runs after.
@@ -280,6 +282,7 @@ def _read(path: Path) -> np.ndarray:
     return sitk.GetArrayFromImage(sitk.ReadImage(str(path)))
 
 
+@pytest.mark.slow
 def test_kill_9_during_convert_mhd_keeps_a_whole_pair(tmp_path) -> None:
     # The issue: 6 of 6 kills destroyed the previous .mhd + .raw.
     old_stack = _series(tmp_path / "old", 0)
