@@ -46,6 +46,10 @@ COMMANDS: dict[str, tuple[str, str]] = {
         "info",
         "list the DICOM series (and non-image objects, skipped files) in a path",
     ),
+    "propagate": (
+        "propagate",
+        "find each known lesion at a new visit by registration (proposals)",
+    ),
     "report": (
         "report",
         "central review report of one reading (PDF, HTML) with key images",
