@@ -9,17 +9,12 @@ The recorded counts are read from the RS file itself, not from our code.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import csv
 import json
 from pathlib import Path
 
 import pytest
-
-from tests.conftest import shared_path
-
-pytest.importorskip("recist.formats.case", reason="engine (recist.formats.case) absent")
-
-import contextlib
 
 from recist.formats.sdtm import (
     assess_sdtm_command,
@@ -29,6 +24,7 @@ from recist.formats.sdtm import (
     readings_from_sdtm,
     summarize,
 )
+from tests.conftest import shared_path
 
 
 def _data_dir() -> Path:
