@@ -288,7 +288,7 @@ def target_response(
     baseline_mm: Decimal | None,
     nadir_mm: Decimal | None,
 ) -> Assessed[Response]:
-    """Target response at a follow-up (spec §4; R-06 CR before PD; §4.3 NE).
+    """Target response at a follow-up (spec §4; R-06 CR before PD; §4.3 NE; R-18).
 
     Parameters
     ----------
@@ -303,8 +303,9 @@ def target_response(
     Notes
     -----
     1. NA without targets.
-    2. A target not evaluated: PD if the partial sum alone proves PD against the
-       nadir, otherwise NE.
+    2. A target not evaluated: NE when CR is still possible (every measured
+       non-nodal target 0, every measured node < 10 mm; R-18); else PD if the
+       partial sum alone proves PD against the nadir; otherwise NE.
     3. CR: every non-nodal target 0 and every node < 10 mm (the sum may be > 0).
     4. Otherwise :func:`target_response_from_sums`.
     """
@@ -318,6 +319,13 @@ def target_response(
     if sums.missing:
         p, missing = sums.partial_mm, ", ".join(sums.missing)
         inputs["partial_mm"] = p
+        if _cr_possible(targets, sums.values):
+            why = (
+                f"NE: {missing} not evaluated and every measured target is 0 mm or a "
+                f"node < 10 mm, so CR is still possible; the partial sum {p} mm "
+                "cannot prove PD (R-18)"
+            )
+            return Assessed(Response.NE, "RECIST 1.1 §4.3", why, inputs)
         if is_pd(p, nadir_mm):
             why = (
                 f"PD: {missing} not evaluated, but the partial sum {p} mm is already "
@@ -341,6 +349,24 @@ def target_response(
 
 def _lt(value: Decimal | None, limit: int) -> bool:
     return value is not None and value < limit
+
+
+def _cr_possible(
+    targets: Sequence[Lesion], values: Mapping[str, Decimal | None]
+) -> bool:
+    """Whether some values of the missing targets would make the response CR (R-18).
+
+    A missing target can be 0 mm (non-nodal) or a normal node, so CR stays
+    possible exactly when every *measured* non-nodal target is 0 and every
+    *measured* node is < 10 mm (R-06).
+    """
+    for t in targets:
+        v = values.get(t.lesion_id)
+        if v is None:
+            continue
+        if (t.nodal and v >= 10) or (not t.nodal and v != 0):
+            return False
+    return True
 
 
 def non_target_response(

@@ -290,3 +290,40 @@ def test_slice_thickness_rule(diameter, slice_mm, ok):
         t["slice_thickness_mm"] = Decimal(slice_mm)
     out = assess_json(case([t], []))
     assert ("error" not in out) is ok, out
+
+
+# a partial sum proves PD only if no value of the missing targets could make
+# the target response CR. Baseline T01 liver 20, nodes T02 16 and T03 15, T04 lung 12
+# = 63. Day 56 everything 0 -> sum 0, CR, nadir 0 from then on.
+R18_TARGETS = [
+    target("T01", 20, site="LIVER"),
+    target("T02", 16, site="LYMPH NODE", nodal=True),
+    target("T03", 15, site="LYMPH NODE", nodal=True),
+    target("T04", 12, site="LUNG"),
+]
+R18_CR = {"T01": 0, "T02": 0, "T03": 0, "T04": 0}
+
+
+@pytest.mark.parametrize(
+    ("values", "expected"),
+    [
+        # T02 9 + T03 9 = 18: +18 mm over nadir 0 (and 90 >= 0) is arithmetic PD, but
+        # both measured nodes are < 10 and T01 is 0: T04 missing could be 0 mm, so
+        # CR is possible -> NE
+        pytest.param({"T01": 0, "T02": 9, "T03": 9.9}, "NE", id="nodes-normal-ne"),
+        # T02 10.0 is not a normal node: CR impossible; partial 19 >= 0 + 5 -> PD
+        pytest.param({"T01": 0, "T02": 10, "T03": 9}, "PD", id="node-10-pd"),
+        # T01 back at 5 mm: non-nodal disease makes CR impossible; 5 >= 0 + 5 -> PD
+        pytest.param({"T01": 5, "T02": 0, "T03": 0}, "PD", id="nonnodal-back-pd"),
+        # T01 missing too: measured nodes 9 + 9 still normal -> NE
+        pytest.param({"T02": 9, "T03": 9}, "NE", id="two-missing-ne"),
+        # T01 4.9: +4.9 mm over 0 is not PD and CR impossible -> NE (not proven)
+        pytest.param({"T01": 4.9, "T02": 0, "T03": 0}, "NE", id="nonnodal-4.9-ne"),
+    ],
+)
+def test_partial_sum_pd_must_exclude_cr(values, expected):
+    out = assess_json(case(R18_TARGETS, [visit(56, R18_CR), visit(112, values)]))
+    first, second = out["timepoints"]
+    assert (first["target"], first["sum_mm"]) == ("CR", 0.0)
+    assert second["target"] == expected
+    assert second["overall"] == expected  # no non-targets, no new lesions
