@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from decimal import Decimal
 
 import pytest
@@ -327,3 +328,59 @@ def test_partial_sum_pd_must_exclude_cr(values, expected):
     assert (first["target"], first["sum_mm"]) == ("CR", 0.0)
     assert second["target"] == expected
     assert second["overall"] == expected  # no non-targets, no new lesions
+
+
+# recist-1.1.md §3: a coalesced lesion's merged diameter goes on one of the original
+# ids and 0 on the others; values pointing in a circle leave no lesion carrying it.
+TWO_LIVER = [target("T01", 20, site="LIVER"), target("T02", 15, site="LIVER")]
+CO = {"diameter_mm": 0}
+
+
+@pytest.mark.parametrize(
+    ("values", "lesion"),
+    [
+        pytest.param(
+            {
+                "T01": {**CO, "coalesced_into": "T02"},
+                "T02": {**CO, "coalesced_into": "T01"},
+            },
+            "T01",
+            id="two-cycle",
+        ),
+        pytest.param(
+            {"T01": 30, "T02": {**CO, "coalesced_into": "T02"}}, "T02", id="self"
+        ),
+    ],
+)
+def test_coalesced_cycle_is_refused(values, lesion):
+    # before: T01 and T02 both counted 0 -> target CR, although 35 mm of disease merged
+    out = assess_json(case(TWO_LIVER, [visit(56, values)]))
+    assert out["error"] == {"code": "COALESCED_CYCLE", "lesion": lesion}
+
+
+def test_coalesced_chain_ending_on_a_carrier_is_accepted():
+    # T01 -> T02 -> T03 (T03 carries 40): sum 0 + 0 + 40 = 40 over baseline 45
+    targets = [*TWO_LIVER, target("T03", 10, site="LUNG")]
+    values = {
+        "T01": {**CO, "coalesced_into": "T02"},
+        "T02": {**CO, "coalesced_into": "T03"},
+        "T03": 40,
+    }
+    tp = assess_json(case(targets, [visit(56, values)]))["timepoints"][0]
+    assert (tp["sum_mm"], tp["target"]) == (40.0, "SD")  # -11.1 %
+
+
+def test_cli_refuses_a_coalesced_cycle_naming_the_lesions(tmp_path, capsys):
+    from recist.cli import main
+
+    values = {
+        "T01": {**CO, "coalesced_into": "T02"},
+        "T02": {**CO, "coalesced_into": "T01"},
+    }
+    path = tmp_path / "cycle.case.json"
+    path.write_text(json.dumps(case(TWO_LIVER, [visit(56, values)])))
+    assert main(["assess", str(path)]) == 2
+    err = capsys.readouterr().err
+    assert "COALESCED_CYCLE" in err
+    assert "T01 -> T02 -> T01" in err
+    assert "Traceback" not in err
