@@ -1,4 +1,4 @@
-"""CI cannot pass by skipping: RECIST_REQUIRE_SHARED=1 turns absent material into failures.
+"""CI cannot pass by skipping: RECIST_REQUIRE_SHARED=1 turns absence into failures.
 
 A throw-away repository in a temporary folder gets the real ``tests/conftest.py``
 and tests that need ``../shared`` data, case files and an outside tool, none of
