@@ -79,3 +79,33 @@ def test_non_target_only_unconfirmed_cr_is_non_cr_non_pd():
     out = assess_json(case([], visits, nts=["NT01"]))
     assert [t["overall"] for t in out["timepoints"]] == ["CR", "NON-CR/NON-PD"]
     assert out["best_overall_response"] == "NON-CR/NON-PD"
+
+
+NODE20 = [target("T01", 20, site="LYMPH NODE", nodal=True)]
+
+
+@pytest.mark.parametrize(
+    ("days", "overall", "confirmed", "unconfirmed"),
+    [
+        # Node 20 -> 12 -> 8 -> 11 mm (short axis). 12: 120 <= 140 -> PR (not CR,
+        # 12 >= 10). 8: < 10 -> CR. 11: node >= 10, not CR; nadir min(20, 12, 8) = 8,
+        # +3 mm -> not PD; 110 <= 140 -> PR.
+        # Days 42, 56, 70: the PR of day 42 is first followed >= 28 days later by the
+        # PR of day 70, and a PR follows a CR inside that stretch (§9.3) -> not
+        # confirmed -> SD (day 42 meets the SD window); the CR of day 56 has no later
+        # CR -> SD; the PR of day 70 has nothing later -> SD. BOR SD.
+        pytest.param((42, 56, 70), ["PR", "CR", "PR"], "SD", "CR", id="pr-cr-pr"),
+        # Days 42, 84, 126: the CR of day 84 (42 days later) confirms the PR of day 42
+        # (PR -> CR: PR, §9.4) before the PR of day 126 -> BOR PR.
+        pytest.param((42, 84, 126), ["PR", "CR", "PR"], "PR", "CR", id="pr-cr-then-pr"),
+    ],
+)
+def test_node_pr_cr_pr_no_pr_after_cr_before_confirmation(
+    days, overall, confirmed, unconfirmed
+):
+    visits = [visit(d, {"T01": v}) for d, v in zip(days, (12, 8, 11), strict=True)]
+    out = assess_json(case(NODE20, visits))
+    assert [t["overall"] for t in out["timepoints"]] == overall
+    assert out["best_overall_response"] == confirmed
+    off = assess_json(case(NODE20, visits, confirmation=False))
+    assert off["best_overall_response"] == unconfirmed  # each counts as itself: CR
