@@ -283,6 +283,9 @@ def test_check_reading_lists_every_violation_in_spec_order():
         ("10", "5", True),  # 2 x 5 = 10: the fixed limit
         ("10", None, True),
         ("12", "6.5", False),  # needs 13
+        # thin slices never lower the 10 mm limit: 2 x 4 = 8 < 10 (mutation probe)
+        ("9.9", "4", False),
+        ("10", "4", True),
     ],
 )
 def test_slice_thickness_rule(diameter, slice_mm, ok):
