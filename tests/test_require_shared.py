@@ -17,7 +17,7 @@ import pytest
 
 from tests.conftest import REQUIRE_ENV
 
-NEEDS = '''
+NEEDS = """
 import pytest
 
 from tests.conftest import missing, require_tool, shared_files, shared_path
@@ -35,7 +35,7 @@ def test_tool():
 def test_cases(path):
     if path is None:
         missing("no case files")
-'''
+"""
 
 
 def _run(tmp_path: Path, require: str | None) -> subprocess.CompletedProcess[str]:
