@@ -158,7 +158,7 @@ def segment_lesion_box(
         ls = np.array(seed) - lo
         local_seed = (int(ls[0]), int(ls[1]), int(ls[2]))
         if band_hint is None:
-            smooth = _Smoothed(roi, spacing_zyx)
+            smooth = _Smoothed(roi)
             s_hu, b_hu = _lesion_and_background(smooth, local_seed, spacing_zyx, hint)
             band = _band(s_hu, b_hu)
             # smoothing rounds off tips and shortens the long axis: threshold the
@@ -216,7 +216,7 @@ class _Smoothed:
     as int16 (exact, and about 3x faster than float32).
     """
 
-    def __init__(self, roi: npt.NDArray[np.float32], spacing_zyx: FloatArray) -> None:
+    def __init__(self, roi: npt.NDArray[np.float32]) -> None:
         self.roi = roi
         whole = np.array_equal(roi, np.rint(roi))
         small = roi.size == 0 or (roi.min() >= -32768 and roi.max() <= 32767)
