@@ -387,3 +387,26 @@ def test_cli_refuses_a_coalesced_cycle_naming_the_lesions(tmp_path, capsys):
     assert "COALESCED_CYCLE" in err
     assert "T01 -> T02 -> T01" in err
     assert "Traceback" not in err
+
+
+@pytest.mark.parametrize(
+    ("sums", "reason"),  # sum, baseline, nadir in mm; the numbers worked by hand
+    [
+        # 38.4 - 32.0 = +6.4 mm; 6.4 / 32.0 = +20.0 %
+        ("38.4 64.0 32.0", "PD: sum 38.4 mm is +6.4 mm (+20.0%) over nadir 32.0 mm"),
+        # nadir 0: no percentage (division by zero), only the +5 mm
+        ("5 64 0", "PD: sum 5 mm is +5 mm over nadir 0 mm"),
+        # 44.8 / 64.0 - 1 = -30.0 %
+        ("44.8 64.0 64.0", "PR: sum 44.8 mm is -30.0% from baseline 64.0 mm"),
+        # (44.9 - 64) / 64 = -29.84 % -> -29.8; 44.9 - 40.0 = +4.9 mm (not PD)
+        (
+            "44.9 64.0 40.0",
+            "SD: sum 44.9 mm is -29.8% from baseline 64.0 mm, "
+            "+4.9 mm from nadir 40.0 mm",
+        ),
+    ],
+)
+def test_target_reason_states_the_numbers(sums, reason):
+    now, baseline, nadir = map(Decimal, sums.split())
+    got = target_response_from_sums(now, baseline_mm=baseline, nadir_mm=nadir)
+    assert got.reason == reason
