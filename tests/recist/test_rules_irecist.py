@@ -264,3 +264,11 @@ def test_full_sum_iupd_confirmed_by_a_partial_sum_alone():
     assert overall(run(targets, visits)) == ["iUPD", "iCPD"]
     visits[1] = visit(84, {"T01": 65, "T02": None})
     assert overall(run(targets, visits)) == ["iUPD", "iUPD"]
+
+
+def test_at_most_five_new_targets_in_total():
+    # six measurable 10 mm new lesions in six organs on day 42 (I-01: listed order):
+    # NEW01-NEW05 are new targets (5 x 10 = 50 mm), NEW06 is a new non-target
+    news = [new(f"NEW0{k}", 10, site=f"ORGAN{k}", measurable=True) for k in range(1, 7)]
+    out = run(T50, [visit(42, {"T01": 40}, news=news)])
+    assert out["timepoints"][0]["new_target_sum_mm"] == 50.0

@@ -410,3 +410,40 @@ def test_target_reason_states_the_numbers(sums, reason):
     now, baseline, nadir = map(Decimal, sums.split())
     got = target_response_from_sums(now, baseline_mm=baseline, nadir_mm=nadir)
     assert got.reason == reason
+
+
+def test_overall_reasons_name_the_deciding_numbers():
+    # T01 50 mm, NT01. Day 42: 30 mm = (30 - 50) / 50 = -40.0 % -> PR, quoting the
+    # target numbers. Day 84: 40 over nadir 30 = +10 mm, 10 / 30 = +33.3 % -> PD,
+    # with NT01 unequivocal progression and NEW01: every progressing category named.
+    # Day 126: NEW02 equivocal here, unequivocal on day 168 -> backdated.
+    # A second record, day 42: T01 0 and NT01 absent -> CR from the table.
+    from recist import assess
+
+    t = [target("T01", 50, site="LIVER")]
+    visits = [
+        visit(42, {"T01": 30}, {"NT01": "PRESENT"}),
+        visit(84, {"T01": 40}, {"NT01": "UNEQUIVOCAL PROGRESSION"}, [new("NEW01")]),
+        visit(126, {"T01": 40}, {"NT01": "PRESENT"}, [new("NEW02", equivocal=True)]),
+        visit(168, {"T01": 40}, {"NT01": "PRESENT"}, [new("NEW02")]),
+    ]
+    got = [
+        tp.overall.reason
+        for tp in assess(load_case(case(t, visits, nts=["NT01"]))).timepoints
+    ]
+    pd = "PD: sum 40 mm is +10 mm (+33.3%) over nadir 30 mm"
+    backdated = (
+        "NEW02 equivocal here, unequivocal later: progression dated to its first "
+        "appearance, R-09"
+    )
+    assert got == [
+        "PR: sum 30 mm is -40.0% from baseline 50 mm; non-target NON-CR/NON-PD, "
+        "new lesions N",
+        f"{pd}; unequivocal progression of non-target NT01; "
+        "unequivocal new lesion NEW01",
+        f"{pd}; unequivocal new lesion NEW02 ({backdated})",
+        f"{pd}; unequivocal new lesion NEW02",
+    ]
+    cr = [visit(42, {"T01": 0}, {"NT01": "ABSENT"})]
+    (tp,) = assess(load_case(case(t, cr, nts=["NT01"]))).timepoints
+    assert tp.overall.reason == "CR: target CR, non-target CR, no new lesion"
