@@ -272,3 +272,48 @@ def test_at_most_five_new_targets_in_total():
     news = [new(f"NEW0{k}", 10, site=f"ORGAN{k}", measurable=True) for k in range(1, 7)]
     out = run(T50, [visit(42, {"T01": 40}, news=news)])
     assert out["timepoints"][0]["new_target_sum_mm"] == 50.0
+
+
+def reasons(targets, visits, nts=None):
+    from recist import assess
+    from recist.formats.case import load_case
+
+    reading = load_case(case(targets, visits, nts=nts, criteria="iRECIST"))
+    return [tp.overall.reason for tp in assess(reading).timepoints]
+
+
+def test_irecist_reasons_name_what_progressed_and_what_confirmed():
+    # day 0 = 2026-01-05, day 42 = 2026-02-16, day 84 = 2026-03-30
+    # NEW01 on day 42 (iUPD); still there 14 days later: < 28 days, cannot confirm
+    got = reasons(
+        T50,
+        [
+            visit(42, {"T01": 40}, news=[new("NEW01")]),
+            visit(56, {"T01": 40}, news=[new("NEW01")]),
+        ],
+    )
+    assert got[1] == (
+        "iUPD: still progressing, not confirmed (only 14 days after the iUPD; "
+        "confirmation needs >= 28): new lesion NEW01 still present"
+    )
+    # 40 -> 50 (+10 over nadir 40) iUPD on day 84; 56 on day 126: 56 - 50 = +6 mm
+    got = reasons(
+        T50, [visit(42, {"T01": 40}), visit(84, {"T01": 50}), visit(126, {"T01": 56})]
+    )
+    assert got[2] == (
+        "iCPD: iUPD of 2026-03-30 confirmed 42 days later by target sum +6 mm over "
+        "50 mm at the iUPD on 2026-03-30 (>= 5 mm)"
+    )
+    # a non-target trigger confirmed "again"; after a new-lesion trigger, "now"
+    up = {"NT01": "UNEQUIVOCAL PROGRESSION"}
+    got = reasons(
+        T50, [visit(42, {"T01": 40}, up), visit(84, {"T01": 40}, up)], ["NT01"]
+    )
+    assert got[1].endswith(
+        "confirmed 42 days later by non-target unequivocal progression again"
+    )
+    first = visit(42, {"T01": 40}, news=[new("NEW01")])
+    got = reasons(T50, [first, visit(84, {"T01": 40}, up, [new("NEW01")])], ["NT01"])
+    assert got[1].endswith(
+        "confirmed 42 days later by non-target unequivocal progression now"
+    )
