@@ -109,3 +109,24 @@ def test_node_pr_cr_pr_no_pr_after_cr_before_confirmation(
     assert out["best_overall_response"] == confirmed
     off = assess_json(case(NODE20, visits, confirmation=False))
     assert off["best_overall_response"] == unconfirmed  # each counts as itself: CR
+
+
+@pytest.mark.parametrize(
+    "values",
+    [
+        # node 20: 12 PR, 12 PR, 8 CR, 11 PR (nadir 8, +3 mm). The PR of day 42 meets
+        # its first CR/PR >= 28 days later on day 70; inside: PR, CR, PR -> the last PR
+        # (index 2) follows the first CR (index 1) -> unconfirmed
+        pytest.param((12, 12, 8, 11), id="pr-pr-cr-pr"),
+        # 12 PR, 8 CR, 11 PR, 9 CR (< 10): inside: CR, PR, CR -> the PR follows the
+        # first CR (index 0) although the confirming scan is a CR -> unconfirmed
+        pytest.param((12, 8, 11, 9), id="pr-cr-pr-cr"),
+    ],
+)
+def test_any_pr_after_a_cr_breaks_the_confirmation(values):
+    # every other CR/PR has no confirming scan >= 28 days later either: all count
+    # SD (days 42-70 meet the 42-day SD window) -> BOR SD
+    visits = [
+        visit(d, {"T01": v}) for d, v in zip((42, 49, 56, 70), values, strict=True)
+    ]
+    assert assess_json(case(NODE20, visits))["best_overall_response"] == "SD"

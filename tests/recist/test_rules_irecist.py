@@ -296,6 +296,18 @@ def test_irecist_reasons_name_what_progressed_and_what_confirmed():
         "iUPD: still progressing, not confirmed (only 14 days after the iUPD; "
         "confirmation needs >= 28): new lesion NEW01 still present"
     )
+    # exactly 28 days later it may confirm: still iUPD, without the "only ... days"
+    got = reasons(
+        T50,
+        [
+            visit(42, {"T01": 40}, news=[new("NEW01")]),
+            visit(70, {"T01": 40}, news=[new("NEW01")]),
+        ],
+    )
+    assert (
+        got[1]
+        == "iUPD: still progressing, not confirmed: new lesion NEW01 still present"
+    )
     # 40 -> 50 (+10 over nadir 40) iUPD on day 84; 56 on day 126: 56 - 50 = +6 mm
     got = reasons(
         T50, [visit(42, {"T01": 40}), visit(84, {"T01": 50}), visit(126, {"T01": 56})]
