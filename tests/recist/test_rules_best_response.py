@@ -130,3 +130,26 @@ def test_any_pr_after_a_cr_breaks_the_confirmation(values):
         visit(d, {"T01": v}) for d, v in zip((42, 49, 56, 70), values, strict=True)
     ]
     assert assess_json(case(NODE20, visits))["best_overall_response"] == "SD"
+
+
+def test_public_defaults_confirm_with_a_42_day_sd_window():
+    # the documented defaults: confirmation on, SD from day 42, targets present
+    import datetime as dt
+
+    from recist.rules.best_response import Assessment1, best_overall_response
+    from recist.terms import Response as R
+
+    base = dt.date(2026, 1, 5)
+
+    def seq(*pairs):
+        return [Assessment1(date=base + dt.timedelta(d), value=v) for d, v in pairs]
+
+    # PR then SD: unconfirmed PR counts SD (on with confirmation), PR without it
+    assert (
+        best_overall_response(seq((42, R.PR), (84, R.SD)), baseline_date=base).value
+        is R.SD
+    )
+    # SD on day 42 counts; on day 41 it would be NE
+    assert best_overall_response(seq((42, R.SD)), baseline_date=base).value is R.SD
+    # an unconfirmed CR counts SD with targets (NON-CR/NON-PD only without, R-12)
+    assert best_overall_response(seq((42, R.CR)), baseline_date=base).value is R.SD
