@@ -153,3 +153,41 @@ def test_public_defaults_confirm_with_a_42_day_sd_window():
     assert best_overall_response(seq((42, R.SD)), baseline_date=base).value is R.SD
     # an unconfirmed CR counts SD with targets (NON-CR/NON-PD only without, R-12)
     assert best_overall_response(seq((42, R.CR)), baseline_date=base).value is R.SD
+
+
+def test_warnings_only_for_cr_followed_by_pr_or_sd():
+    # CR then PR/SD is a data issue to warn about; PR then SD, CR then CR are not
+    import datetime as dt
+
+    from recist.rules.best_response import Assessment1, cr_then_worse_warnings
+    from recist.terms import Response as R
+
+    def seq(*values):
+        d = dt.date(2026, 2, 16)
+        return [
+            Assessment1(date=d + dt.timedelta(28 * k), value=v)
+            for k, v in enumerate(values)
+        ]
+
+    assert cr_then_worse_warnings(seq(R.PR, R.SD)) == ()
+    assert cr_then_worse_warnings(seq(R.CR, R.CR, R.PD)) == ()
+    assert len(cr_then_worse_warnings(seq(R.CR, R.SD, R.CR, R.PR))) == 2
+
+
+def test_bor_reason_says_when_assessments_after_pd_are_ignored():
+    # SD day 42, PD day 84, CR day 126: the window ends at the PD -> BOR SD
+    out = bor([(42, 40), (84, 60), (126, 0)], confirmation=False)
+    assert out == "SD"
+    import datetime as dt
+
+    from recist.rules.best_response import Assessment1, best_overall_response
+    from recist.terms import Response as R
+
+    base = dt.date(2026, 1, 5)
+    two = [Assessment1(date=base + dt.timedelta(42), value=R.SD)]
+    got = best_overall_response(two, baseline_date=base)
+    assert "ignored" not in got.reason  # nothing after a PD: nothing ignored
+    three = [*two, Assessment1(date=base + dt.timedelta(84), value=R.PD)]
+    three.append(Assessment1(date=base + dt.timedelta(126), value=R.CR))
+    got = best_overall_response(three, baseline_date=base)
+    assert got.reason.endswith("assessments after the first PD on 2026-03-30 ignored")

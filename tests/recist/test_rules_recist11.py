@@ -447,3 +447,13 @@ def test_overall_reasons_name_the_deciding_numbers():
     cr = [visit(42, {"T01": 0}, {"NT01": "ABSENT"})]
     (tp,) = assess(load_case(case(t, cr, nts=["NT01"]))).timepoints
     assert tp.overall.reason == "CR: target CR, non-target CR, no new lesion"
+
+
+def test_display_helpers():
+    from recist.rules._numeric import fmt_mm, fmt_pct
+
+    assert fmt_pct(Decimal("0.0")) == "0.0%"  # no sign on zero
+    assert fmt_pct(Decimal("1.0")) == "+1.0%"
+    assert fmt_pct(None) == "n/a"
+    assert fmt_mm(None) == "n/a"
+    assert fmt_mm(Decimal("42.0")) == "42.0"
