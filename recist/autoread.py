@@ -321,7 +321,10 @@ def load_seeds(path: str | Path) -> list[LesionSeed]:
     "seeds_lps": {"YYYY-MM-DD": [x, y, z]}, "states": {"YYYY-MM-DD": STATE}}]}``.
     """
     try:
-        doc: Any = json.loads(Path(path).read_text(encoding="utf-8"))
+        from recist.formats.case import parse_json_text
+
+        text = Path(path).read_text(encoding="utf-8")
+        doc: Any = parse_json_text(text, str(path))  # bounded depth and numbers
         return [
             LesionSeed(
                 lesion_id=str(item["id"]),

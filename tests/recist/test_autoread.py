@@ -158,3 +158,33 @@ def test_cli_autoread_refuses_a_string_nodal(tmp_path, capsys):
     assert "'nodal' must be true or false" in err
     assert "Traceback" not in err
     assert not (tmp_path / "r.json").exists()
+
+
+def test_hostile_seed_file_is_refused_in_one_line(tmp_path, capsys):
+    """A seed file nested 100 000 deep (json.loads: RecursionError) or holding
+    1e999 is exit 2 with one line naming the file, not a traceback."""
+    from recist.cli import main
+
+    for i, text in enumerate(
+        [
+            '{"lesions": ' + "[" * 100_000 + "]" * 100_000 + "}",
+            '{"lesions": [{"id": "T01", "seeds_lps": 1e999}]}',
+        ]
+    ):
+        seeds = tmp_path / f"seeds{i}.json"
+        seeds.write_text(text)
+        code = main(
+            [
+                "autoread",
+                str(tmp_path),
+                "--seeds",
+                str(seeds),
+                "--out",
+                str(tmp_path / "r.json"),
+            ]
+        )
+        err = capsys.readouterr().err
+        assert code == 2, err
+        assert str(seeds) in err
+        assert "Traceback" not in err
+        assert len(err.strip().splitlines()) == 1
