@@ -36,6 +36,7 @@ from viewer._coords import (
     world_to_index,
 )
 from viewer._display import PRESETS, install_window_drag, limits, set_view, status_text
+from viewer._panes import install_reference_guard, pane_at
 from viewer._session import ReadingSession
 from viewer._studies import Study, find_studies
 
@@ -181,6 +182,8 @@ class Workstation:
     timepoint_changed = Signal(int)
     #: Emitted with the new side-by-side state when it is turned on or off.
     layout_changed = Signal(bool)
+    #: Emitted with a message for the reader (e.g. a refused gesture).
+    message = Signal(str)
 
     def __init__(
         self,
@@ -223,6 +226,7 @@ class Workstation:
         self.cur = Pane(viewer, "current")
         self.window = PRESETS["soft tissue"]
         self._drag = install_window_drag(viewer, self._visible_images)
+        self._guard = install_reference_guard(self)
         viewer.mouse_move_callbacks.append(self._on_move)
         viewer.mouse_drag_callbacks.append(self._after_drag)
         self.overlay = viewer.canvas.overlays["text"]
@@ -350,8 +354,7 @@ class Workstation:
         self.cur.set_visible(True)
         self.base.image.name = self.base.title("BASELINE", "(reference)")
         self.base.image.name_overlay.color = "#9ad0ff"
-        role = "BASELINE" if self.is_baseline else f"FOLLOW-UP {self.current_index}"
-        self.cur.image.name = self.cur.title(role)
+        self.cur.image.name = self.cur.title(self.cur_role())
         self.overlay.text = f"reading {self.current.label}"
         grid = self.viewer.canvas.grid
         grid.stride = len(self.cur.layers)
@@ -359,13 +362,23 @@ class Workstation:
         grid.enabled = both
         self.viewer.layers.selection.active = self.cur.draft
 
-    def _status_at(self, world: npt.ArrayLike) -> None:
-        vol = self.cur.volume
+    def cur_role(self) -> str:
+        """Role of the visit being read: ``BASELINE`` or ``FOLLOW-UP n``."""
+        return "BASELINE" if self.is_baseline else f"FOLLOW-UP {self.current_index}"
+
+    def _status_at(self, world: npt.ArrayLike, pane: Pane | None = None) -> None:
+        """Status line of the pane under the cursor: its HU, position and date."""
+        pane = self.cur if pane is None else pane
+        vol = pane.volume
         if vol is None:
             return
-        date = self.current_date.isoformat()
-        base = " (baseline)" if self.is_baseline else ""
-        self.overlay.text = status_text(vol, world, f"{date}{base}")
+        if pane is self.cur:
+            date = self.current_date.isoformat()
+            label = date + (" (baseline)" if self.is_baseline else "")
+        else:
+            d = pane.study.date if pane.study is not None else None
+            label = f"{d.isoformat() if d else 'no date'} ({pane.tag}, reference)"
+        self.overlay.text = status_text(vol, world, label)
 
     def set_view(self, name: str) -> None:
         """Axial, coronal or sagittal."""
@@ -452,7 +465,10 @@ class Workstation:
         self._label_draft()
 
     def draft_lines(self) -> list[_measure.Line]:
-        """Measure the current pane's draft lines in mm (long axis first)."""
+        """Measure the current pane's draft lines in mm (in the order drawn).
+
+        :func:`viewer._measure.long_and_short` names them long and short axis.
+        """
         vol = self._vol()
         lines = [
             np.asarray(d, dtype=float)[:2]
@@ -468,7 +484,7 @@ class Workstation:
             self.constrain_short_axis()
 
     def constrain_short_axis(self) -> bool:
-        """Turn the second draft line perpendicular to the first (in mm).
+        """Turn the shorter draft line perpendicular to the longer one (in mm).
 
         See :func:`viewer._measure.perpendicular_short_axis`.  Returns whether
         there was a pair of lines to constrain.
@@ -478,11 +494,12 @@ class Workstation:
         if len(idx) < 2 or self.cur.volume is None:
             return False
         data = [np.asarray(d, dtype=float) for d in layer.data]
-        long_w = self.cur.to_world(data[idx[0]][:2])
-        short_w = _measure.perpendicular_short_axis(
-            long_w, self.cur.to_world(data[idx[1]][:2])
-        )
-        data[idx[1]] = self.cur.to_data(short_w)
+        world = [self.cur.to_world(data[i][:2]) for i in idx[:2]]
+        # the longer line is the long axis, whatever the order drawn
+        span = [float(np.linalg.norm(w[1] - w[0])) for w in world]
+        i_long, i_short = (1, 0) if span[1] > span[0] else (0, 1)
+        short_w = _measure.perpendicular_short_axis(world[i_long], world[i_short])
+        data[idx[i_short]] = self.cur.to_data(short_w)
         types = list(layer.shape_type)
         layer.data = []
         for d, t in zip(data, types, strict=True):
@@ -529,11 +546,7 @@ class Workstation:
     def _draft_measurement(self, nodal: bool) -> Measurement:
         if self.bidirectional:
             self.constrain_short_axis()
-        lines = self.draft_lines()
-        if not lines:
-            raise InvalidInputError("draw a caliper line first")
-        long = lines[0]
-        short = lines[1] if len(lines) > 1 else None
+        long, short = _measure.long_and_short(self.draft_lines())
         if nodal and short is None:  # one line on a node is its short axis
             return _measure.target_measurement(long, None, nodal=False)
         return _measure.target_measurement(long, short, nodal=nodal)
@@ -714,10 +727,9 @@ class Workstation:
         pane.carry.features = {"label": np.array(labels, dtype=object)}
 
     def _on_move(self, viewer: Any, event: Any) -> None:
-        vol = self.cur.volume
-        if vol is None:
-            return
-        self._status_at(np.asarray(viewer.cursor.position, dtype=float)[-3:])
+        pane = pane_at(self, getattr(event, "viewbox", None))
+        world = np.asarray(viewer.cursor.position, dtype=float)[-3:]
+        self._status_at(world, pane)
 
     def status(self, world: npt.ArrayLike) -> str:
         """Return the status line for a world point on the current visit."""

@@ -23,10 +23,14 @@ from qtpy.QtWidgets import (
 
 from recist.errors import RecistError
 from recist.terms import NonTargetState
+from viewer._measure import long_and_short
+from viewer._panes import REFUSED_ON_REFERENCE, pane_at
 from viewer._session import SITES
 from viewer._widgets._qt import compact
 
 __all__ = ["ToolsPanel"]
+
+_DRAW_HINT = "Draw the long and the short axis (any order)."
 
 
 class ToolsPanel(QWidget):
@@ -36,7 +40,7 @@ class ToolsPanel(QWidget):
         super().__init__(parent)
         self.ws = ws
         self._click_cb: Any = None
-        self.readout = QLabel("Draw a line (long axis first, then short axis).")
+        self.readout = QLabel(_DRAW_HINT)
         self.readout.setWordWrap(True)
         self.message = QLabel()
         self.message.setWordWrap(True)
@@ -155,6 +159,7 @@ class ToolsPanel(QWidget):
         lay.addWidget(self.message)
         for pane in (ws.cur, ws.base):
             pane.draft.events.data.connect(self._on_draft)
+        ws.message.connect(self._show_message)
         ws.session.changed.connect(self._lesions)
         self._lesions()
 
@@ -166,6 +171,9 @@ class ToolsPanel(QWidget):
             return None
         self.message.setText("")
         return out
+
+    def _show_message(self, text: str) -> None:
+        self.message.setText(text)
 
     def _lesions(self, *_: Any) -> None:
         b = self.ws.session.reading.baseline
@@ -200,6 +208,14 @@ class ToolsPanel(QWidget):
         def click(viewer: Any, event: Any) -> None:
             if event.button != 1:
                 return
+            pane = pane_at(self.ws, getattr(event, "viewbox", None))
+            if pane is not self.ws.cur:  # the reference pane is read-only
+                self.message.setText(
+                    REFUSED_ON_REFERENCE.format(
+                        role=pane.tag.upper(), current=self.ws.cur_role().upper()
+                    )
+                )
+                return
             world = np.asarray(event.position, dtype=float)[-3:]
             self._do(self.ws.auto_segment, world, nodal=self.nodal.isChecked())
             self.segment.setChecked(False)
@@ -213,10 +229,14 @@ class ToolsPanel(QWidget):
         except (RecistError, ValueError):
             return
         if not lines:
-            self.readout.setText("Draw a line (long axis first, then short axis).")
+            self.readout.setText(_DRAW_HINT)
             return
-        parts = [f"long {lines[0].length_mm:.1f} mm"]
-        if len(lines) > 1:
+        if len(lines) > 2:
+            self.readout.setText(f"{len(lines)} lines: keep two (Clear)")
+            return
+        long, short = long_and_short(lines)  # the longer is the long axis
+        parts = [f"long {long.length_mm:.1f} mm"]
+        if short is not None:
             mark = " ⟂" if self.ws.bidirectional else ""
-            parts.append(f"short {lines[1].length_mm:.1f} mm{mark}")
+            parts.append(f"short {short.length_mm:.1f} mm{mark}")
         self.readout.setText("  ·  ".join(parts))

@@ -1,0 +1,197 @@
+"""The five faults of issue #11, driven by real mouse and key events.
+
+Each test draws with QTest on the shown canvas and presses the reader's buttons
+with qtbot; positions on screen come from napari's camera (tests/viewer/_mouse),
+lengths expected from the pixels drawn: at zoom ``Z`` pixels per mm a line of
+``n`` pixels is ``n / Z`` mm.  Lines are 3-4-5 triangles so ``n`` is an integer.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+from decimal import Decimal
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pytest
+from qtpy.QtCore import Qt, QTimer
+from qtpy.QtWidgets import QApplication, QMessageBox, QPushButton
+
+from recist.formats.reading import load_case, load_reading, save_reading
+from tests.viewer._mouse import cell_of, draw_line, move, px
+from viewer._coords import lps_to_world
+from viewer._studies import find_studies
+from viewer._widgets import dock_widgets
+from viewer._workstation import Workstation
+
+pytestmark = pytest.mark.gui
+
+BASE, FU1, FU2, FU3 = "2026-01-05", "2026-02-16", "2026-03-30", "2026-05-11"
+ZOOM = 2.5  # screen pixels per mm: 75 px = 30.0 mm, 55 px = 22.0 mm
+
+
+def _entry(truth: dict[str, Any], lid: str, date: str = BASE) -> dict[str, Any]:
+    return next(
+        e for e in truth["lesions"] if e["lesion_id"] == lid and e["date"] == date
+    )
+
+
+def _button(widget, text: str) -> QPushButton:
+    return next(b for b in widget.findChildren(QPushButton) if b.text() == text)
+
+
+def _click(qtbot, widget, text: str) -> None:
+    qtbot.mouseClick(_button(widget, text), Qt.MouseButton.LeftButton)
+
+
+def _pick(qtbot, combo, text: str) -> None:
+    """Choose a combo item with the keyboard, as a reader types its name."""
+    combo.setFocus()
+    qtbot.keyClicks(combo, text)
+    qtbot.wait(10)
+
+
+def _look_at(qtbot, ws: Workstation, lps) -> None:
+    ws.goto_lps(lps)
+    ws.viewer.camera.zoom = ZOOM
+    qtbot.wait(50)
+
+
+def _truth_reading(study, tmp_path: Path, *, upto: int, criteria: str | None = None):
+    """The generator's own reading (truth.case.json) up to follow-up ``upto``."""
+    r = load_case(Path(study.root) / "truth.case.json")
+    studies = find_studies(study.root)
+    r = dataclasses.replace(
+        r,
+        subject_id=studies[0].patient_id,
+        baseline=dataclasses.replace(r.baseline, study_uids=(studies[0].study_uid,)),
+        followups=r.followups[:upto],
+    )
+    if criteria is not None:
+        from recist.terms import Criteria
+
+        r = dataclasses.replace(r, criteria=Criteria(criteria))
+    path = tmp_path / "reading.json"
+    save_reading(r, path)
+    return path
+
+
+@pytest.fixture
+def shown(make_napari_viewer, study, tmp_path):
+    viewer = make_napari_viewer(show=True)
+    ws = Workstation.open(viewer, study.root, reading=tmp_path / "r.json")
+    widgets = dock_widgets(viewer, ws)
+    viewer.window._qt_window.resize(1400, 900)
+    return viewer, ws, widgets
+
+
+# -- 1. a line drawn on the reference pane --------------------------------------
+def test_line_on_reference_pane_is_refused(shown, truth, qtbot):
+    viewer, ws, widgets = shown
+    tools = widgets["tools"]
+    e = _entry(truth, "T01")
+    ws.draw_lines([lps_to_world(np.asarray(e["long_axis_lps"], float))])
+    ws.record_target("LIVER")
+    ws.show_timepoint(FU1)
+    ws.set_side_by_side(True)
+    fu = _entry(truth, "T01", FU1)
+    _look_at(qtbot, ws, fu["center_lps"])
+    _click(qtbot, tools, "Caliper line")
+    centre = lps_to_world(fu["center_lps"])
+
+    # over the baseline (reference, left) pane: refused, nothing drawn
+    left = cell_of(viewer, ws.base.image)
+    assert left == (0, 0)
+    p = px(viewer, centre, left)
+    p.setX(p.x() - 30)
+    draw_line(qtbot, viewer, p, 60, 45)
+    assert len(ws.cur.draft.data) == 0
+    assert len(ws.base.draft.data) == 0
+    assert "reference" in tools.message.text()
+    assert viewer.layers.selection.active is ws.cur.draft  # ready to draw again
+    _pick(qtbot, tools.lesion, "T01")
+    _click(qtbot, tools, "Record value")
+    assert "T01" not in ws.session.followup(dt.date(2026, 2, 16)).targets
+
+    # the same gesture on the follow-up (right) pane measures the follow-up
+    right = cell_of(viewer, ws.cur.image)
+    p = px(viewer, centre, right)
+    p.setX(p.x() - 30)
+    draw_line(qtbot, viewer, p, 60, 45)
+    assert len(ws.cur.draft.data) == 1
+    _click(qtbot, tools, "Record value")
+    m = ws.session.followup(dt.date(2026, 2, 16)).targets["T01"]
+    assert m.value_mm == Decimal("30.0")  # 75 px / 2.5 px per mm
+    assert m.image.sop_uid == fu["slice_sop_uid"]  # the follow-up's slice
+
+
+# -- 2. the first line is not always the long axis ---------------------------------
+@pytest.mark.parametrize(
+    ("lid", "site", "expected"),
+    [
+        # short axis 55 px = 22 mm drawn first, long axis 75 px = 30 mm second
+        pytest.param("T01", "LIVER", "30.0", id="liver-long-axis"),
+        # node: short 45 px = 18 mm first, long 65 px = 26 mm second; value = short
+        pytest.param("T04", "LYMPH NODE", "18.0", id="node-short-axis"),
+    ],
+)
+def test_short_axis_drawn_first(shown, truth, qtbot, lid, site, expected):
+    viewer, ws, widgets = shown
+    tools = widgets["tools"]
+    e = _entry(truth, lid)
+    _look_at(qtbot, ws, e["center_lps"])
+    _click(qtbot, tools, "Caliper line")
+    c = px(viewer, lps_to_world(e["center_lps"]))
+    if lid == "T01":
+        short, long = (-33, 44), (60, 45)  # 55 px and 75 px, perpendicular
+    else:
+        short, long = (27, 36), (52, -39)  # 45 px and 65 px, perpendicular
+    for dx, dy in (short, long):
+        c0 = type(c)(c.x() - dx // 2, c.y() - dy // 2)
+        draw_line(qtbot, viewer, c0, dx, dy)
+    assert len(ws.cur.draft.data) == 2
+    _pick(qtbot, tools.site, site)
+    assert tools.nodal.isChecked() is (site == "LYMPH NODE")
+    _click(qtbot, tools, "BL target")
+    assert tools.message.text() == ""
+    lesion = ws.session.lesion("T01")
+    assert lesion.baseline.value_mm == Decimal(expected)
+    # the long axis is stored first: redraw and exports know which is which
+    a, b = (np.asarray(p, float) for p in lesion.baseline.endpoints_lps[:2])
+    long_mm = np.hypot(*long) / ZOOM
+    assert float(np.linalg.norm(b - a)) == pytest.approx(long_mm, abs=0.05)
+
+
+# -- 5. HU and position over the reference pane --------------------------------------
+def test_status_line_describes_the_pane_under_the_cursor(shown, truth, qtbot):
+    viewer, ws, _ = shown
+    ws.show_timepoint(FU3)
+    ws.set_side_by_side(True)
+    e = _entry(truth, "T04")
+    _look_at(qtbot, ws, e["center_lps"])
+    # 9 mm from the centre along the long axis: inside the node at baseline
+    # (26 mm long), outside it at FU3 (12 mm long; truth.lesions.json)
+    a, b = np.asarray(e["long_axis_lps"], float)
+    spot = np.asarray(e["center_lps"], float) + 9.0 * (b - a) / np.linalg.norm(b - a)
+    left = cell_of(viewer, ws.base.image)
+    move(qtbot, viewer, px(viewer, lps_to_world(spot), left))
+    world = np.asarray(viewer.cursor.position, float)[-3:]
+    assert viewer.cursor.viewbox == left
+    np.testing.assert_allclose(world[1:], lps_to_world(spot)[1:], atol=1 / ZOOM)
+
+    def hu(volume) -> float:  # nearest voxel, by the volume's own geometry
+        idx = np.rint(volume.geometry.lps_to_zyx(world[::-1])).astype(int)
+        return float(volume.array[tuple(idx)])
+
+    base_hu, cur_hu = hu(ws.base.volume), hu(ws.cur.volume)
+    assert abs(base_hu - cur_hu) > 30  # the two visits differ here
+    text = ws.overlay.text
+    assert text.startswith(BASE)
+    assert FU3 not in text
+    assert f"HU {base_hu:.0f}" in text
+    # and over the follow-up pane, the follow-up's
+    move(qtbot, viewer, px(viewer, lps_to_world(spot), cell_of(viewer, ws.cur.image)))
+    assert ws.overlay.text.startswith(FU3)
+    assert f"HU {cur_hu:.0f}" in ws.overlay.text
