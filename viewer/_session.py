@@ -12,7 +12,8 @@ import dataclasses
 import datetime as dt
 import getpass
 import re
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
 from decimal import Decimal
 from pathlib import Path
 
@@ -114,6 +115,7 @@ class ReadingSession:
             autosave_path = self.path.with_name(self.path.name + ".autosave.json")
         self.autosave_path = None if autosave_path is None else Path(autosave_path)
         self.who = who or reading.reader or _user()
+        self._steps = 0  # > 0 inside one_step()
 
     # -- construction -------------------------------------------------------------
     @classmethod
@@ -189,6 +191,24 @@ class ReadingSession:
             (x for x in (*b.targets, *b.non_targets) if x.lesion_id == lesion_id), None
         )
 
+    def new_lesion(
+        self, lesion_id: str, *, upto: dt.date | None = None
+    ) -> NewLesion | None:
+        """Return the latest listing of a new lesion (on or before ``upto``)."""
+        found = None
+        for tp in self._reading.followups:
+            if upto is not None and tp.date > upto:
+                break
+            for n in tp.new_lesions:
+                if n.lesion_id == lesion_id:
+                    found = n
+        return found
+
+    def new_lesion_ids(self) -> list[str]:
+        """Ids of the new lesions, in the order first listed."""
+        ids = [n.lesion_id for t in self._reading.followups for n in t.new_lesions]
+        return list(dict.fromkeys(ids))
+
     def followup(self, date: dt.date) -> TimePoint | None:
         """Return the follow-up on a date, if recorded."""
         return next((t for t in self._reading.followups if t.date == date), None)
@@ -214,6 +234,22 @@ class ReadingSession:
         self._undo.append(self._reading)
         self._redo.clear()
         self._set(reading)
+
+    @contextmanager
+    def one_step(self) -> Iterator[None]:
+        """Make the edits done inside one undo step (one user action).
+
+        E.g. the first value at a follow-up adds the time point and the value:
+        one Undo takes both back.  Each edit still has its audit entry.
+        """
+        depth = len(self._undo)
+        self._steps += 1
+        try:
+            yield
+        finally:
+            self._steps -= 1
+            if self._steps == 0 and len(self._undo) > depth + 1:
+                del self._undo[depth + 1 :]
 
     def undo(self) -> None:
         """Revert the last edit (no-op when there is none)."""

@@ -25,7 +25,7 @@ from measurements import Volume
 from recist.dicom import SeriesInfo, read_volume
 from recist.errors import InvalidInputError
 from recist.matching import check_images
-from recist.model import Measurement, Reading
+from recist.model import Measurement, Reading, mm
 from recist.terms import NonTargetState
 from viewer import _measure
 from viewer._coords import (
@@ -563,8 +563,6 @@ class Workstation:
         self._need_baseline()
         m = self._draft_measurement(nodal)
         thick = self._vol().metadata.get("slice_thickness")
-        from recist.model import mm
-
         lid = self.session.add_target(
             site,
             m,
@@ -594,44 +592,94 @@ class Workstation:
         return self._ensure_followup()
 
     def record_value(self, lesion_id: str) -> None:
-        """Follow-up: a target's value measured by the draft lines."""
+        """A target's (or an earlier new lesion's) value measured by the draft lines."""
         lesion = self.session.lesion(lesion_id)
         if lesion is None:
-            raise InvalidInputError(f"no baseline lesion {lesion_id}")
+            self._new_lesion_again(lesion_id, measure=True)
+            self.cur.draft.data = []
+            return
         if self.is_baseline:
             self.session.update_lesion(
                 lesion_id, baseline=self._draft_measurement(lesion.nodal)
             )
         else:
-            d = self._need_followup()
-            self.session.set_target_value(
-                d, lesion_id, self._draft_measurement(lesion.nodal)
-            )
+            m = self._draft_measurement(lesion.nodal)
+            with self.session.one_step():
+                d = self._need_followup()
+                self.session.set_target_value(d, lesion_id, m)
         self.cur.draft.data = []
+
+    def _new_lesion_again(
+        self, lesion_id: str, *, measure: bool = False, **value: Any
+    ) -> None:
+        """Follow an earlier visit's new lesion: measure it again, or mark it."""
+        if self.is_baseline:
+            raise InvalidInputError(f"no baseline lesion {lesion_id}")
+        d = self.current_date
+        prev = self.session.new_lesion(lesion_id, upto=d)
+        if prev is None:
+            msg = f"no lesion {lesion_id} at baseline or listed as new by {d}"
+            raise InvalidInputError(msg)
+        if measure:
+            m = self._draft_measurement(prev.nodal)
+            value = {
+                "diameter_mm": m.diameter_mm,
+                "image": m.image,
+                "endpoints_lps": m.endpoints_lps,
+                "measurable": True,
+            }
+        with self.session.one_step():
+            self._ensure_followup()
+            self.session.add_new_lesion(
+                d,
+                prev.site,
+                equivocal=prev.equivocal,
+                nodal=prev.nodal,
+                lesion_id=lesion_id,
+                **value,
+            )
 
     def mark_target(self, lesion_id: str, kind: str) -> None:
         """Follow-up: mark a target too small (5 mm), absent (0 mm) or not evaluable.
 
-        ``kind`` is ``"too_small"``, ``"absent"`` or ``"not_evaluable"``.
+        ``kind`` is ``"too_small"``, ``"absent"`` or ``"not_evaluable"``.  An
+        earlier visit's new lesion can be marked ``"absent"`` (resolved, 0 mm)
+        or ``"too_small"`` (present, not measurable).
         """
-        d = self._need_followup()
+        if self.session.lesion(lesion_id) is None and not self.is_baseline:
+            new_values: dict[str, dict[str, Any]] = {
+                "absent": {"diameter_mm": mm(0), "measurable": True},
+                "too_small": {"diameter_mm": None, "measurable": False},
+            }
+            if kind not in new_values:
+                msg = (
+                    f"{lesion_id} is a new lesion: present (measured or not) or absent"
+                )
+                raise InvalidInputError(msg)
+            self._new_lesion_again(lesion_id, **new_values[kind])
+            return
         values = {
             "too_small": Measurement.too_small,
             "absent": lambda: Measurement.of_mm(0),
             "not_evaluable": Measurement.not_evaluated,
         }
-        self.session.set_target_value(d, lesion_id, values[kind]())
+        with self.session.one_step():
+            d = self._need_followup()
+            self.session.set_target_value(d, lesion_id, values[kind]())
 
     def set_non_target(self, lesion_id: str, state: NonTargetState | str) -> None:
         """Follow-up: a non-target's state."""
-        d = self._need_followup()
-        self.session.set_non_target_state(d, lesion_id, NonTargetState(state))
+        with self.session.one_step():
+            d = self._need_followup()
+            self.session.set_non_target_state(d, lesion_id, NonTargetState(state))
 
     def record_new_lesion(
         self, site: str, *, equivocal: bool = False, nodal: bool = False
     ) -> str:
         """Follow-up: a new lesion, measured by the draft lines when there are some."""
-        d = self._need_followup()
+        if self.is_baseline:
+            raise InvalidInputError("open a follow-up study to record its values")
+        d = self.current_date
         lines = self.draft_lines()
         kw: dict[str, Any] = {}
         if lines:
@@ -642,9 +690,11 @@ class Workstation:
                 "endpoints_lps": m.endpoints_lps,
                 "measurable": True,
             }
-        lid = self.session.add_new_lesion(
-            d, site, equivocal=equivocal, nodal=nodal, **kw
-        )
+        with self.session.one_step():
+            self._ensure_followup()
+            lid = self.session.add_new_lesion(
+                d, site, equivocal=equivocal, nodal=nodal, **kw
+            )
         self.cur.draft.data = []
         return lid
 

@@ -195,3 +195,93 @@ def test_status_line_describes_the_pane_under_the_cursor(shown, truth, qtbot):
     move(qtbot, viewer, px(viewer, lps_to_world(spot), cell_of(viewer, ws.cur.image)))
     assert ws.overlay.text.startswith(FU3)
     assert f"HU {cur_hu:.0f}" in ws.overlay.text
+
+
+# -- 3. a new lesion can be followed ---------------------------------------------
+def _fill_targets(ws: Workstation, truth, date: str) -> None:
+    """A visit's target values from truth (set directly: not under test here)."""
+    from recist.model import Measurement
+
+    d = dt.date.fromisoformat(date)
+    s = ws.session
+    s.add_followup(d)
+    for lid in ("T01", "T02", "T03", "T04"):
+        s.set_target_value(
+            d, lid, Measurement.of_mm(_entry(truth, lid, date)["diameter_mm"])
+        )
+    s.set_non_target_state(d, "NT01", "PRESENT")
+
+
+def test_new_lesion_is_followed_at_later_visits(
+    make_napari_viewer, study, truth, tmp_path, qtbot
+):
+    rpath = _truth_reading(study, tmp_path, upto=1, criteria="iRECIST")
+    viewer = make_napari_viewer(show=True)
+    ws = Workstation.open(viewer, study.root, reading=rpath)
+    widgets = dock_widgets(viewer, ws)
+    viewer.window._qt_window.resize(1400, 900)
+    tools, panel = widgets["tools"], widgets["response"]
+    # a new liver lesion at FU1, 30 mm lateral to T01 (plain liver in the phantom)
+    spot = np.asarray(_entry(truth, "T01", FU1)["center_lps"]) + (0.0, 30.0, 0.0)
+    ws.show_timepoint(FU1)
+    _look_at(qtbot, ws, spot)
+    _click(qtbot, tools, "Caliper line")
+    c = px(viewer, lps_to_world(spot))
+    draw_line(qtbot, viewer, type(c)(c.x() - 20, c.y() - 15), 40, 30)  # 50 px = 20 mm
+    _pick(qtbot, tools.site, "LIVER")
+    _click(qtbot, tools, "New lesion")
+    assert [
+        n.lesion_id for n in ws.session.followup(dt.date(2026, 2, 16)).new_lesions
+    ] == ["NEW01"]
+    assert panel.rows()[1][7] == "iUPD"  # a new lesion opens an iUPD episode
+
+    # FU2: the same lesion, unchanged, picked from the lesion list and re-measured
+    _fill_targets(ws, truth, FU2)
+    ws.show_timepoint(FU2)
+    _look_at(qtbot, ws, spot)
+    _click(qtbot, tools, "Caliper line")
+    draw_line(qtbot, viewer, type(c)(c.x() - 20, c.y() - 15), 40, 30)
+    _pick(qtbot, tools.lesion, "NEW01")
+    assert tools.lesion.currentText() == "NEW01"
+    _click(qtbot, tools, "Record value")
+    assert tools.message.text() == ""
+    fu2 = ws.session.followup(dt.date(2026, 3, 30))
+    assert [(n.lesion_id, n.diameter_mm) for n in fu2.new_lesions] == [
+        ("NEW01", Decimal("20.0"))
+    ]
+    # iRECIST (irecist.md 4.2, I-08): a new lesion still present and not grown
+    # keeps iUPD; only a new lesion id never seen before would confirm (iCPD)
+    assert panel.rows()[2][7] == "iUPD"
+
+    # FU3: it has resolved
+    _fill_targets(ws, truth, FU3)
+    ws.show_timepoint(FU3)
+    _pick(qtbot, tools.lesion, "NEW01")
+    _click(qtbot, tools, "Absent (0)")
+    fu3 = ws.session.followup(dt.date(2026, 5, 11))
+    assert [(n.lesion_id, n.diameter_mm) for n in fu3.new_lesions] == [
+        ("NEW01", Decimal(0))
+    ]
+    # resolved: the episode resets; targets 47 mm vs 85 mm at baseline = -44.7 %
+    assert panel.rows()[3][7] == "iPR"
+    assert "NEW01" in widgets["lesions"].ids()
+
+
+# -- habits: one undo step per user action --------------------------------------------
+def test_first_value_at_a_followup_is_one_undo_step(shown, truth, qtbot):
+    viewer, ws, widgets = shown
+    tools = widgets["tools"]
+    e = _entry(truth, "T01")
+    ws.draw_lines([lps_to_world(np.asarray(e["long_axis_lps"], float))])
+    ws.record_target("LIVER")
+    ws.show_timepoint(FU1)
+    fu = _entry(truth, "T01", FU1)
+    ws.draw_lines([lps_to_world(np.asarray(fu["long_axis_lps"], float))])
+    _pick(qtbot, tools.lesion, "T01")
+    _click(qtbot, tools, "Record value")  # adds the time point and its value
+    assert ws.session.followup(dt.date(2026, 2, 16)).targets["T01"].value_mm == 24
+    _click(qtbot, tools, "Undo")  # one action, one undo
+    assert ws.session.followup(dt.date(2026, 2, 16)) is None
+    assert [t.lesion_id for t in ws.session.reading.baseline.targets] == ["T01"]
+    _click(qtbot, tools, "Redo")
+    assert ws.session.followup(dt.date(2026, 2, 16)).targets["T01"].value_mm == 24

@@ -178,6 +178,7 @@ class ToolsPanel(QWidget):
     def _lesions(self, *_: Any) -> None:
         b = self.ws.session.reading.baseline
         ids = [x.lesion_id for x in (*b.targets, *b.non_targets)]
+        ids += self.ws.session.new_lesion_ids()  # followed like targets
         keep = self.lesion.currentText()
         self.lesion.clear()
         self.lesion.addItems(ids)
