@@ -3,14 +3,16 @@
 from __future__ import annotations
 
 import argparse
+import datetime as dt
 import os
 import shutil
 import subprocess
+import sys
 import time
 from pathlib import Path
 from typing import Any
 
-__all__ = ["add_subparser", "ensure_display", "run"]
+__all__ = ["add_subparser", "check_args", "ensure_display", "run"]
 
 
 def add_subparser(subparsers: Any) -> None:
@@ -102,10 +104,29 @@ def ensure_display() -> _Xvfb | None:
     return x
 
 
+def check_args(args: argparse.Namespace) -> str | None:
+    """Return why ``--preset`` or ``--timepoint`` cannot be used (None: fine)."""
+    from viewer._display import PRESETS
+
+    if args.preset not in PRESETS:
+        names = ", ".join(repr(p) for p in PRESETS)
+        return f"unknown --preset {args.preset!r}; choose one of {names}"
+    if args.timepoint is not None:
+        try:
+            dt.date.fromisoformat(args.timepoint)
+        except ValueError:
+            return f"--timepoint {args.timepoint!r} is not a date (YYYY-MM-DD)"
+    return None
+
+
 def run(args: argparse.Namespace) -> int:
     """Open the workstation; with ``--screenshot`` save the window and exit 0."""
     from recist.errors import RecistError
 
+    problem = check_args(args)
+    if problem is not None:
+        print(f"recist view: {problem}", file=sys.stderr)
+        return 2
     if args.screenshot and not (
         os.environ.get("DISPLAY") or os.environ.get("WAYLAND_DISPLAY")
     ):
@@ -116,13 +137,28 @@ def run(args: argparse.Namespace) -> int:
     from viewer._workstation import Workstation
 
     viewer = napari.Viewer(title="recist — reading workstation", show=True)
+    interactive = args.screenshot is None
+
+    def recover(pending: Any) -> bool | None:
+        print(f"recist view: the reading has {pending.describe()}", file=sys.stderr)
+        if not interactive:  # a screenshot shows the saved reading, asks nothing
+            print("recist view: the autosave is kept unread", file=sys.stderr)
+            return None
+        from viewer._widgets.dialogs import ask_recover
+
+        return ask_recover(viewer.window._qt_window, pending)
+
     try:
         ws = Workstation.open(
-            viewer, args.path, reading=args.reading, timepoint=args.timepoint
+            viewer,
+            args.path,
+            reading=args.reading,
+            timepoint=args.timepoint,
+            recover=recover,
         )
     except RecistError as exc:
         viewer.close()
-        print(f"recist view: {exc}")
+        print(f"recist view: {exc}", file=sys.stderr)
         return 2
     widgets = dock_widgets(viewer, ws)
     ws.set_preset(args.preset)
@@ -155,8 +191,6 @@ def run(args: argparse.Namespace) -> int:
 
 def _run_on_virtual_display(args: argparse.Namespace) -> int:
     """Start Xvfb, run this command again in a child on it, stop Xvfb."""
-    import sys
-
     xvfb = ensure_display()
     try:
         argv = [str(args.path), "--screenshot", str(args.screenshot)]

@@ -41,6 +41,7 @@ from recist.model import (
     TimePoint,
 )
 from recist.rules.recist11 import check_reading
+from viewer._recovery import PendingAutosave, autosave_path_for, set_aside
 from recist.terms import Criteria, LesionRole, NonTargetState
 
 __all__ = ["SITES", "ReadingMismatchError", "ReadingSession"]
@@ -112,10 +113,12 @@ class ReadingSession:
         self._redo: list[Reading] = []
         self.path = None if path is None else Path(path)
         if autosave_path is None and self.path is not None:
-            autosave_path = self.path.with_name(self.path.name + ".autosave.json")
+            autosave_path = autosave_path_for(self.path)
         self.autosave_path = None if autosave_path is None else Path(autosave_path)
         self.who = who or reading.reader or _user()
         self._steps = 0  # > 0 inside one_step()
+        self._saved: Reading = reading  # as in the file (or as started)
+        self._autosave_checked = False
 
     # -- construction -------------------------------------------------------------
     @classmethod
@@ -162,6 +165,11 @@ class ReadingSession:
     def reading(self) -> Reading:
         """The current reading (immutable)."""
         return self._reading
+
+    @property
+    def unsaved(self) -> bool:
+        """Whether the reading differs from the one last saved (or opened)."""
+        return self._reading != self._saved
 
     @property
     def can_undo(self) -> bool:
@@ -266,8 +274,36 @@ class ReadingSession:
     def _set(self, reading: Reading) -> None:
         self._reading = reading
         if self.autosave_path is not None:
+            self._protect_autosave()
             save_reading(reading, self.autosave_path)
         self.changed.emit(reading)
+
+    def _protect_autosave(self) -> None:
+        """Before the first autosave write: keep an earlier session's unsaved edits.
+
+        An autosave that differs from the reading this session started from was
+        left by another session (not recovered): it is renamed, not overwritten.
+        """
+        if self._autosave_checked or self.autosave_path is None:
+            return
+        self._autosave_checked = True
+        if not self.autosave_path.is_file():
+            return
+        try:
+            held: Reading | None = load_reading(self.autosave_path)
+        except RecistError:
+            held = None
+        if held != self._saved:
+            set_aside(self.autosave_path)
+
+    def recover(self, autosave: PendingAutosave) -> None:
+        """Take an autosave's reading as the current one (one undoable step).
+
+        The file is not written: the reading stays :attr:`unsaved` until saved.
+        """
+        self._autosave_checked = True  # the autosave is what we now hold
+        when = autosave.written.isoformat(timespec="seconds")
+        self.apply(autosave.reading, f"recovered unsaved edits ({when} autosave)")
 
     def set_criteria(self, criteria: Criteria) -> None:
         """Assess under RECIST 1.1 or iRECIST."""
@@ -445,6 +481,7 @@ class ReadingSession:
             raise InvalidInputError("no file to save to: give a path")
         save_reading(self._reading, target)
         self.path = target
+        self._saved = self._reading
         return target
 
 

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import datetime as dt
 import os
-from collections.abc import Generator, Sequence
+from collections.abc import Callable, Generator, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -37,6 +37,7 @@ from viewer._coords import (
 )
 from viewer._display import PRESETS, install_window_drag, limits, set_view, status_text
 from viewer._panes import install_reference_guard, pane_at
+from viewer._recovery import PendingAutosave, pending_autosave, set_aside
 from viewer._session import ReadingSession
 from viewer._studies import Study, find_studies
 
@@ -49,6 +50,16 @@ _COLOURS = {"T": "#ffd400", "N": "#00d0ff", "NE": "#ff4040"}  # target, non-targ
 _LINE_WIDTH = 1.0
 #: Field of view (mm) around a lesion when the workstation jumps to it.
 FOCUS_FOV_MM = 120.0
+
+
+def _default_recover(viewer: Any) -> Callable[[PendingAutosave], bool | None]:
+    """Ask on the viewer's window (Qt), or leave the autosave alone (no window)."""
+    qwin = getattr(getattr(viewer, "window", None), "_qt_window", None)
+    if qwin is None:
+        return lambda _pending: None
+    from viewer._widgets.dialogs import ask_recover
+
+    return lambda pending: ask_recover(qwin, pending)
 
 
 def default_reading_path(patient_id: str) -> Path:
@@ -217,6 +228,8 @@ class Workstation:
                 study_uids=[s.study_uid for s in self.studies],
             )
         self.session = session
+        #: Set by :func:`viewer._widgets.dock_widgets` (asks before closing).
+        self.close_guard: Any = None
         self.baseline_index = self._baseline_index(session.reading)
         self.current_index = self.baseline_index
         self.side_by_side = False
@@ -251,8 +264,17 @@ class Workstation:
         *,
         reading: Path | str | None = None,
         timepoint: str | None = None,
+        recover: Callable[[PendingAutosave], bool | None] | None = None,
     ) -> Workstation:
-        """Open a patient's studies (and a reading file, if given or existing)."""
+        """Open a patient's studies (and a reading file, if given or existing).
+
+        When the reading's autosave holds edits the file lacks
+        (:func:`viewer._recovery.pending_autosave`), ``recover`` is asked:
+        True takes them back (unsaved until saved), False keeps the file and
+        sets the autosave aside, None leaves it (it is set aside before the
+        first edit overwrites it).  Default: a question on the viewer's window
+        when it has one, else None.
+        """
         studies = find_studies(path)
         if not studies:
             raise InvalidInputError(f"no DICOM image series under {path}")
@@ -267,6 +289,24 @@ class Workstation:
             )
         else:
             rpath.parent.mkdir(parents=True, exist_ok=True)
+        pending = pending_autosave(rpath)
+        if pending is not None:
+            answer = (recover or _default_recover(viewer))(pending)
+            if answer:
+                check_images(
+                    pending.reading, patient_id=studies[0].patient_id, study_uids=uids
+                )
+                if session is None:
+                    first = studies[0]
+                    session = ReadingSession.new(
+                        first.date or dt.date.today(),
+                        subject_id=first.patient_id,
+                        study_uids=(first.study_uid,),
+                        path=rpath,
+                    )
+                session.recover(pending)
+            elif answer is not None:
+                set_aside(pending.path)
         ws = cls(viewer, studies, session, reading_path=rpath)
         if timepoint:
             ws.show_timepoint(timepoint)

@@ -3,7 +3,9 @@
 A superset of the case format (``case-format.md``): the same keys, plus
 ``subject_id``, ``reader``, ``audit`` (a list of ``{when, who, what}``) and, per
 measurement, an optional ``image`` (``study_uid``, ``series_uid``, ``sop_uid``,
-``frame``) and ``endpoints_lps`` (calliper endpoints, LPS mm).  A follow-up
+``frame``) and ``endpoints_lps`` (calliper endpoints, LPS mm), and per
+non-target an optional ``location_lps`` (``[x, y, z]``, where the reader marked
+it; files without it still load).  A follow-up
 target value is then an object::
 
     {"diameter_mm": 24.0, "image": {...}, "endpoints_lps": [[x, y, z], ...]}
@@ -95,6 +97,13 @@ def _target(t: Lesion) -> dict[str, Any]:
     return out
 
 
+def _non_target(n: Lesion) -> dict[str, Any]:
+    out: dict[str, Any] = {"id": n.lesion_id, "site": n.site, "nodal": n.nodal}
+    if n.location_lps is not None:
+        out["location_lps"] = list(n.location_lps)
+    return out
+
+
 def _new(n: NewLesion) -> dict[str, Any]:
     return {
         "id": n.lesion_id,
@@ -133,9 +142,7 @@ def reading_to_dict(reading: Reading) -> dict[str, Any]:
     baseline: dict[str, Any] = {
         "date": b.date.isoformat(),
         "targets": [_target(t) for t in b.targets],
-        "non_targets": [
-            {"id": n.lesion_id, "site": n.site, "nodal": n.nodal} for n in b.non_targets
-        ],
+        "non_targets": [_non_target(n) for n in b.non_targets],
     }
     if b.study_uids:
         baseline["study_uids"] = list(b.study_uids)

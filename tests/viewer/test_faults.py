@@ -285,3 +285,100 @@ def test_first_value_at_a_followup_is_one_undo_step(shown, truth, qtbot):
     assert [t.lesion_id for t in ws.session.reading.baseline.targets] == ["T01"]
     _click(qtbot, tools, "Redo")
     assert ws.session.followup(dt.date(2026, 2, 16)).targets["T01"].value_mm == 24
+
+
+# -- 4. unsaved work: autosave read back, close asks ------------------------------------
+def _answer_later(qtbot, seen: list, button: str) -> None:
+    """Answer the next message box with ``button`` (its text); note what it said."""
+
+    def answer() -> None:
+        box = QApplication.activeModalWidget()
+        if not isinstance(box, QMessageBox):
+            seen.append(None)
+            return
+        seen.append(box.text() + " " + box.informativeText())
+        target = next(b for b in box.buttons() if b.text() == button)
+        qtbot.mouseClick(target, Qt.MouseButton.LeftButton)
+
+    QTimer.singleShot(300, answer)
+
+
+def _measure_t01_at_fu1(qtbot, viewer, ws, tools, truth) -> Decimal:
+    """Draw T01's FU1 value with the mouse and record it; return the value."""
+    fu = _entry(truth, "T01", FU1)
+    ws.show_timepoint(FU1)
+    _look_at(qtbot, ws, fu["center_lps"])
+    _click(qtbot, tools, "Caliper line")
+    c = px(viewer, lps_to_world(fu["center_lps"]))
+    draw_line(qtbot, viewer, type(c)(c.x() - 24, c.y() - 18), 48, 36)  # 60 px = 24 mm
+    _pick(qtbot, tools.lesion, "T01")
+    _click(qtbot, tools, "Record value")
+    value = ws.session.followup(dt.date(2026, 2, 16)).targets["T01"].value_mm
+    assert value == Decimal("24.0")
+    return value
+
+
+def test_autosave_is_offered_back_after_a_crash(
+    make_napari_viewer, study, truth, tmp_path, qtbot
+):
+    rpath = _truth_reading(study, tmp_path, upto=0)  # saved: the baseline only
+    viewer = make_napari_viewer(show=True)
+    ws = Workstation.open(viewer, study.root, reading=rpath)
+    tools = dock_widgets(viewer, ws)["tools"]
+    viewer.window._qt_window.resize(1400, 900)
+    _measure_t01_at_fu1(qtbot, viewer, ws, tools, truth)
+    saved = rpath.read_bytes()
+    # the workstation dies here: no save, nothing else written
+
+    seen: list = []
+    _answer_later(qtbot, seen, "Recover edits")
+    ws2 = Workstation.open(make_napari_viewer(show=True), study.root, reading=rpath)
+    assert seen and seen[0] is not None, "no recovery offered"
+    assert "unsaved edits" in seen[0]
+    assert ws2.session.followup(dt.date(2026, 2, 16)).targets["T01"].value_mm == 24
+    assert ws2.session.unsaved  # recovered, not yet saved
+    assert rpath.read_bytes() == saved
+
+    # the reader may keep the saved reading: the autosave is kept, not overwritten
+    seen.clear()
+    _answer_later(qtbot, seen, "Keep saved reading")
+    ws3 = Workstation.open(make_napari_viewer(show=True), study.root, reading=rpath)
+    assert seen and seen[0] is not None
+    assert ws3.session.followup(dt.date(2026, 2, 16)) is None
+    aside = sorted(tmp_path.glob("reading.json.autosave-*.json"))
+    assert len(aside) == 1
+    kept = load_reading(aside[0])
+    assert kept.followups[0].targets["T01"].value_mm == 24
+    ws3.session.set_criteria("iRECIST")  # the next edit writes a fresh autosave
+    assert load_reading(aside[0]) == kept
+
+
+def test_closing_with_unsaved_edits_asks(shown, truth, qtbot, tmp_path):
+    viewer, ws, widgets = shown
+    e = _entry(truth, "T01")
+    ws.draw_lines([lps_to_world(np.asarray(e["long_axis_lps"], float))])
+    ws.record_target("LIVER")
+    ws.session.save()
+    _measure_t01_at_fu1(qtbot, viewer, ws, widgets["tools"], truth)
+    qwin = viewer.window._qt_window
+    rpath = tmp_path / "r.json"
+
+    seen: list = []
+    _answer_later(qtbot, seen, "Cancel")
+    qwin.close()  # a real close event on the main window
+    qtbot.wait(50)
+    assert seen and seen[0] is not None, "closed without asking"
+    assert "unsaved edits" in seen[0]
+    assert qwin.isVisible()  # cancelled: still open, nothing written
+    assert load_reading(rpath).followups == ()
+
+    _answer_later(qtbot, seen, "Save")
+    # napari deletes its window on close; keep it for the fixture's teardown
+    qwin.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose, False)
+    qwin.close()
+    qtbot.wait(50)
+    assert not qwin.isVisible()
+    saved = load_reading(rpath)
+    assert saved.followups[0].targets["T01"].value_mm == Decimal("24.0")
+    assert not ws.session.unsaved
+    qwin.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose, True)  # teardown deletes
