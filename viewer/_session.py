@@ -41,8 +41,8 @@ from recist.model import (
     TimePoint,
 )
 from recist.rules.recist11 import check_reading
-from viewer._recovery import PendingAutosave, autosave_path_for, set_aside
 from recist.terms import Criteria, LesionRole, NonTargetState
+from viewer._recovery import PendingAutosave, autosave_path_for, set_aside
 
 __all__ = ["SITES", "ReadingMismatchError", "ReadingSession"]
 

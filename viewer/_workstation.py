@@ -632,7 +632,7 @@ class Workstation:
         return self._ensure_followup()
 
     def record_value(self, lesion_id: str) -> None:
-        """A target's (or an earlier new lesion's) value measured by the draft lines."""
+        """Record a target's (or earlier new lesion's) value from the draft lines."""
         lesion = self.session.lesion(lesion_id)
         if lesion is None:
             self._new_lesion_again(lesion_id, measure=True)

@@ -222,7 +222,9 @@ def test_new_lesion_is_followed_at_later_visits(
     viewer.window._qt_window.resize(1400, 900)
     tools, panel = widgets["tools"], widgets["response"]
     # a new liver lesion at FU1, 30 mm lateral to T01 (plain liver in the phantom)
-    spot = np.asarray(_entry(truth, "T01", FU1)["center_lps"]) + (0.0, 30.0, 0.0)
+    spot = np.asarray(_entry(truth, "T01", FU1)["center_lps"]) + np.array(
+        [0.0, 30.0, 0.0]
+    )
     ws.show_timepoint(FU1)
     _look_at(qtbot, ws, spot)
     _click(qtbot, tools, "Caliper line")
@@ -267,9 +269,9 @@ def test_new_lesion_is_followed_at_later_visits(
     assert "NEW01" in widgets["lesions"].ids()
 
 
-# -- habits: one undo step per user action --------------------------------------------
+# -- habits: one undo step per user action ----------------------------------------
 def test_first_value_at_a_followup_is_one_undo_step(shown, truth, qtbot):
-    viewer, ws, widgets = shown
+    _, ws, widgets = shown
     tools = widgets["tools"]
     e = _entry(truth, "T01")
     ws.draw_lines([lps_to_world(np.asarray(e["long_axis_lps"], float))])
@@ -287,7 +289,7 @@ def test_first_value_at_a_followup_is_one_undo_step(shown, truth, qtbot):
     assert ws.session.followup(dt.date(2026, 2, 16)).targets["T01"].value_mm == 24
 
 
-# -- 4. unsaved work: autosave read back, close asks ------------------------------------
+# -- 4. unsaved work: autosave read back, close asks ------------------------------
 def _answer_later(qtbot, seen: list, button: str) -> None:
     """Answer the next message box with ``button`` (its text); note what it said."""
 
@@ -333,7 +335,8 @@ def test_autosave_is_offered_back_after_a_crash(
     seen: list = []
     _answer_later(qtbot, seen, "Recover edits")
     ws2 = Workstation.open(make_napari_viewer(show=True), study.root, reading=rpath)
-    assert seen and seen[0] is not None, "no recovery offered"
+    assert seen
+    assert seen[0] is not None, "no recovery offered"
     assert "unsaved edits" in seen[0]
     assert ws2.session.followup(dt.date(2026, 2, 16)).targets["T01"].value_mm == 24
     assert ws2.session.unsaved  # recovered, not yet saved
@@ -343,7 +346,8 @@ def test_autosave_is_offered_back_after_a_crash(
     seen.clear()
     _answer_later(qtbot, seen, "Keep saved reading")
     ws3 = Workstation.open(make_napari_viewer(show=True), study.root, reading=rpath)
-    assert seen and seen[0] is not None
+    assert seen
+    assert seen[0] is not None
     assert ws3.session.followup(dt.date(2026, 2, 16)) is None
     aside = sorted(tmp_path.glob("reading.json.autosave-*.json"))
     assert len(aside) == 1
@@ -367,7 +371,8 @@ def test_closing_with_unsaved_edits_asks(shown, truth, qtbot, tmp_path):
     _answer_later(qtbot, seen, "Cancel")
     qwin.close()  # a real close event on the main window
     qtbot.wait(50)
-    assert seen and seen[0] is not None, "closed without asking"
+    assert seen
+    assert seen[0] is not None, "closed without asking"
     assert "unsaved edits" in seen[0]
     assert qwin.isVisible()  # cancelled: still open, nothing written
     assert load_reading(rpath).followups == ()

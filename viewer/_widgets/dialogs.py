@@ -104,7 +104,7 @@ class CloseGuard(QObject):
         qwin.installEventFilter(self)
         viewer.window._qt_viewer.installEventFilter(self)
 
-    def eventFilter(self, obj: Any, event: Any) -> bool:  # noqa: N802 (Qt name)
+    def eventFilter(self, obj: Any, event: Any) -> bool:
         """Ask on the window's close event when the reading is unsaved."""
         if event.type() != QEvent.Type.Close:
             return False
@@ -112,10 +112,10 @@ class CloseGuard(QObject):
             self._closing_viewer = True  # viewer.close(): not the reader's gesture
             return False
         qwin = self._qwin()
-        if obj is qwin and not self._closing_viewer and self.session.unsaved:
-            if not ask_unsaved(qwin, self.session):
-                event.ignore()
-                return True
+        ask = obj is qwin and not self._closing_viewer and self.session.unsaved
+        if ask and not ask_unsaved(qwin, self.session):
+            event.ignore()
+            return True
         return False
 
 
