@@ -340,11 +340,17 @@ class ReadingSession:
         )
         return lid
 
-    def add_non_target(self, site: str, *, nodal: bool = False) -> str:
-        """Add a baseline non-target; returns its id."""
+    def add_non_target(
+        self, site: str, *, nodal: bool = False, location_lps: PointLPS | None = None
+    ) -> str:
+        """Add a baseline non-target (where the reader marked it); returns its id."""
         lid = self.next_id("non_target")
         lesion = Lesion(
-            lesion_id=lid, role=LesionRole.NON_TARGET, site=site, nodal=nodal
+            lesion_id=lid,
+            role=LesionRole.NON_TARGET,
+            site=site,
+            nodal=nodal,
+            location_lps=location_lps,
         )
         nts = (*self._reading.baseline.non_targets, lesion)
         self.apply(
@@ -377,6 +383,8 @@ class ReadingSession:
         """Remove a baseline lesion and its follow-up values, or a new lesion."""
         r = self._reading
         b = r.baseline
+        if lesion_id not in self._all_ids():
+            raise InvalidInputError(f"no lesion {lesion_id!r} to delete")
         targets = tuple(x for x in b.targets if x.lesion_id != lesion_id)
         nts = tuple(x for x in b.non_targets if x.lesion_id != lesion_id)
         fups = tuple(
@@ -393,7 +401,120 @@ class ReadingSession:
             baseline=dataclasses.replace(b, targets=targets, non_targets=nts),
             followups=fups,
         )
-        self.apply(reading, f"remove {lesion_id}")
+        self.apply(reading, f"delete {lesion_id}")
+
+    def _all_ids(self) -> list[str]:
+        b = self._reading.baseline
+        return [x.lesion_id for x in (*b.targets, *b.non_targets)] + (
+            self.new_lesion_ids()
+        )
+
+    def rename_lesion(self, lesion_id: str, new_id: str) -> None:
+        """Give a lesion another id everywhere (baseline, follow-ups, new lesions)."""
+        new_id = new_id.strip()
+        ids = self._all_ids()
+        if lesion_id not in ids:
+            raise InvalidInputError(f"no lesion {lesion_id!r} to rename")
+        if not new_id:
+            raise InvalidInputError("a lesion id cannot be empty")
+        if new_id == lesion_id:
+            return
+        if new_id in ids:
+            raise InvalidInputError(f"{new_id} is already a lesion of this reading")
+
+        def ren(x: str) -> str:
+            return new_id if x == lesion_id else x
+
+        def ren_m(m: Measurement) -> Measurement:
+            if m.coalesced_into is None:
+                return m
+            return dataclasses.replace(m, coalesced_into=ren(m.coalesced_into))
+
+        r = self._reading
+        b = r.baseline
+        baseline = dataclasses.replace(
+            b,
+            targets=tuple(
+                dataclasses.replace(x, lesion_id=ren(x.lesion_id)) for x in b.targets
+            ),
+            non_targets=tuple(
+                dataclasses.replace(x, lesion_id=ren(x.lesion_id))
+                for x in b.non_targets
+            ),
+        )
+        fups = tuple(
+            dataclasses.replace(
+                t,
+                targets={ren(k): ren_m(v) for k, v in t.targets.items()},
+                non_targets={ren(k): v for k, v in t.non_targets.items()},
+                new_lesions=tuple(
+                    dataclasses.replace(n, lesion_id=ren(n.lesion_id))
+                    for n in t.new_lesions
+                ),
+            )
+            for t in r.followups
+        )
+        reading = dataclasses.replace(r, baseline=baseline, followups=fups)
+        self.apply(reading, f"rename {lesion_id} to {new_id}")
+
+    def set_site(self, lesion_id: str, site: str) -> None:
+        """Change a lesion's site (TULOC; upper case), at every visit it is listed."""
+        site = site.strip().upper()
+        if not site:
+            raise InvalidInputError("a lesion's site cannot be empty")
+        lesion = self.lesion(lesion_id)
+        if lesion is not None:
+            old = lesion.site
+            if old == site:
+                return
+            reading = self._replace_lesion(lesion_id, site=site)
+        else:
+            prev = self.new_lesion(lesion_id)
+            if prev is None:
+                raise InvalidInputError(f"no lesion {lesion_id!r}")
+            old = prev.site
+            if old == site:
+                return
+            fups = tuple(
+                dataclasses.replace(
+                    t,
+                    new_lesions=tuple(
+                        dataclasses.replace(n, site=site)
+                        if n.lesion_id == lesion_id
+                        else n
+                        for n in t.new_lesions
+                    ),
+                )
+                for t in self._reading.followups
+            )
+            reading = dataclasses.replace(self._reading, followups=fups)
+        self.apply(reading, f"{lesion_id}: site {old} -> {site}")
+
+    def set_location(self, lesion_id: str, location_lps: PointLPS | None) -> None:
+        """Mark where a non-target is (LPS mm), so it can be found again."""
+        lesion = self.lesion(lesion_id)
+        if lesion is None or lesion.role is not LesionRole.NON_TARGET:
+            raise InvalidInputError(f"{lesion_id} is not a baseline non-target")
+        reading = self._replace_lesion(lesion_id, location_lps=location_lps)
+        where = (
+            "removed"
+            if location_lps is None
+            else "({:.1f}, {:.1f}, {:.1f})".format(*location_lps)
+        )
+        self.apply(reading, f"baseline: {lesion_id} location {where}")
+
+    def _replace_lesion(self, lesion_id: str, **changes: object) -> Reading:
+        b = self._reading.baseline
+
+        def upd(ls: tuple[Lesion, ...]) -> tuple[Lesion, ...]:
+            return tuple(
+                dataclasses.replace(x, **changes)  # type: ignore[arg-type]
+                if x.lesion_id == lesion_id
+                else x
+                for x in ls
+            )
+
+        return self._baseline(targets=upd(b.targets), non_targets=upd(b.non_targets))
 
     def _with_followup(self, date: dt.date, tp: TimePoint) -> Reading:
         others = [t for t in self._reading.followups if t.date != date]

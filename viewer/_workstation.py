@@ -62,6 +62,12 @@ def _default_recover(viewer: Any) -> Callable[[PendingAutosave], bool | None]:
     return lambda pending: ask_recover(qwin, pending)
 
 
+def _check_site(site: str) -> None:
+    """Refuse a lesion without a site (no silent default)."""
+    if not site or not site.strip():
+        raise InvalidInputError("choose the lesion's site first")
+
+
 def default_reading_path(patient_id: str) -> Path:
     """Where a patient's reading lives unless one is given (``$RECIST_HOME``)."""
     home = os.environ.get("RECIST_HOME") or Path.home() / ".local/share/recist"
@@ -484,6 +490,8 @@ class Workstation:
         lesion = self.session.lesion(lesion_id)
         if lesion is not None and lesion.baseline is not None:
             found = lesion.baseline.endpoints_lps
+        if lesion is not None and lesion.location_lps is not None:
+            found = (lesion.location_lps,)  # a non-target, where it was marked
         for tp in r.followups:
             if upto is not None and (tp.date > upto or (before and tp.date == upto)):
                 break
@@ -601,6 +609,7 @@ class Workstation:
     def record_target(self, site: str, *, nodal: bool = False) -> str:
         """Baseline: add a target lesion measured by the draft lines."""
         self._need_baseline()
+        _check_site(site)
         m = self._draft_measurement(nodal)
         thick = self._vol().metadata.get("slice_thickness")
         lid = self.session.add_target(
@@ -613,11 +622,35 @@ class Workstation:
         return lid
 
     def record_non_target(self, site: str, *, nodal: bool = False) -> str:
-        """Baseline: add a non-target lesion."""
+        """Baseline: add a non-target lesion, marked where the draft line points.
+
+        The centre of the drawn line(s) (a point or an arrow across the lesion)
+        is its location, so it can be jumped to and is shown at later visits;
+        without a line it has none (the reader can place it later).
+        """
         self._need_baseline()
-        lid = self.session.add_non_target(site, nodal=nodal)
+        _check_site(site)
+        lid = self.session.add_non_target(
+            site, nodal=nodal, location_lps=self._draft_point()
+        )
         self.cur.draft.data = []
         return lid
+
+    def place_non_target(self, lesion_id: str) -> None:
+        """Mark (again) where a non-target is: the centre of the draft line(s)."""
+        point = self._draft_point()
+        if point is None:
+            raise InvalidInputError("draw a line across the non-target to place it")
+        self.session.set_location(lesion_id, point)
+        self.cur.draft.data = []
+
+    def _draft_point(self) -> tuple[float, float, float] | None:
+        lines = self.draft_lines()
+        if not lines:
+            return None
+        ends = np.asarray([p for ln in lines for p in ln.endpoints_lps], dtype=float)
+        x, y, z = (float(v) for v in ends.mean(axis=0))
+        return (x, y, z)
 
     def _need_baseline(self) -> None:
         if not self.is_baseline:
@@ -719,6 +752,7 @@ class Workstation:
         """Follow-up: a new lesion, measured by the draft lines when there are some."""
         if self.is_baseline:
             raise InvalidInputError("open a follow-up study to record its values")
+        _check_site(site)
         d = self.current_date
         lines = self.draft_lines()
         kw: dict[str, Any] = {}
@@ -781,11 +815,11 @@ class Workstation:
 
     def _draw_carry(self) -> None:
         pane = self.cur
-        if self.is_baseline:
-            pane.carry.data = np.empty((0, 3))
-            return
         r = self.session.reading
-        ids = [t.lesion_id for t in r.baseline.targets]
+        # non-targets where the reader marked them, at every visit
+        ids = [n.lesion_id for n in r.baseline.non_targets if n.location_lps]
+        if not self.is_baseline:  # a target's caliper shows at baseline
+            ids += [t.lesion_id for t in r.baseline.targets]
         ids += [
             n.lesion_id
             for tp in r.followups
@@ -793,7 +827,7 @@ class Workstation:
             for n in tp.new_lesions
         ]
         pts, labels = [], []
-        tp = self.session.followup(self.current_date)
+        tp = None if self.is_baseline else self.session.followup(self.current_date)
         done = (
             set()
             if tp is None

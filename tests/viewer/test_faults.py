@@ -387,3 +387,118 @@ def test_closing_with_unsaved_edits_asks(shown, truth, qtbot, tmp_path):
     assert saved.followups[0].targets["T01"].value_mm == Decimal("24.0")
     assert not ws.session.unsaved
     qwin.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose, True)  # teardown deletes
+
+
+# -- habits: lesions are named, placed and removed by the reader -----------------------
+def _cell_click(qtbot, table, row: int, col: int, *, double: bool = False) -> None:
+    rect = table.visualItemRect(table.item(row, col))
+    left, at = Qt.MouseButton.LeftButton, rect.center()
+    qtbot.mouseClick(table.viewport(), left, pos=at)
+    if double:  # Qt sees press, release, then the double-click
+        qtbot.mouseDClick(table.viewport(), left, pos=at)
+    qtbot.wait(20)
+
+
+def _type_in_editor(qtbot, table, text: str) -> None:
+    """Type into the cell editor the table opened, then Enter."""
+    from qtpy.QtWidgets import QLineEdit
+
+    editors = [w for w in table.findChildren(QLineEdit) if w.isVisible()]
+    assert len(editors) == 1, "no cell editor open"
+    editor = editors[0]
+    editor.selectAll()
+    qtbot.keyClick(editor, Qt.Key.Key_Backspace)
+    qtbot.keyClicks(editor, text)
+    qtbot.keyClick(editor, Qt.Key.Key_Return)
+    # the edit is applied once the editor has closed (a queued call)
+    qtbot.waitUntil(
+        lambda: not any(w.isVisible() for w in table.findChildren(QLineEdit)),
+        timeout=2000,
+    )
+    qtbot.wait(20)
+
+
+def test_site_is_chosen_not_defaulted(shown, truth, qtbot):
+    _, ws, widgets = shown
+    tools = widgets["tools"]
+    assert tools.site.currentText() == ""
+    e = _entry(truth, "T01")
+    ws.draw_lines([lps_to_world(np.asarray(e["long_axis_lps"], float))])
+    _click(qtbot, tools, "BL target")
+    assert ws.session.reading.baseline.targets == ()
+    assert "site" in tools.message.text()
+    _pick(qtbot, tools.site, "LIVER")
+    _click(qtbot, tools, "BL target")
+    assert [t.site for t in ws.session.reading.baseline.targets] == ["LIVER"]
+    assert tools.site.currentText() == ""  # the next lesion gets its own choice
+
+
+def test_lesions_renamed_resited_deleted_from_the_table(shown, truth, qtbot):
+    _, ws, widgets = shown
+    table, tools = widgets["lesions"], widgets["tools"]
+    for lid in ("T01", "T02"):
+        e = _entry(truth, lid)
+        ws.draw_lines([lps_to_world(np.asarray(e["long_axis_lps"], float))])
+        ws.record_target("LIVER")
+    t = table.table
+
+    _cell_click(qtbot, t, 0, 0)  # select T01, F2 edits its id
+    qtbot.keyClick(t, Qt.Key.Key_F2)
+    _type_in_editor(qtbot, t, "T09")
+    qtbot.waitUntil(lambda: table.ids()[0] == "T09", timeout=3000)
+    assert [x.lesion_id for x in ws.session.reading.baseline.targets] == ["T09", "T02"]
+    assert ws.session.reading.audit[-1].what == "rename T01 to T09"
+
+    _cell_click(qtbot, t, 0, 2, double=True)  # double-click its site
+    _type_in_editor(qtbot, t, "lung")
+    qtbot.waitUntil(lambda: ws.session.lesion("T09").site == "LUNG", timeout=3000)
+    assert ws.session.lesion("T09").site == "LUNG"
+    assert ws.session.reading.audit[-1].what == "T09: site LIVER -> LUNG"
+
+    _cell_click(qtbot, t, 1, 0)  # T02, Delete key
+    qtbot.keyClick(t, Qt.Key.Key_Delete)
+    assert ws.session.lesion("T02") is None
+    assert ws.session.reading.audit[-1].what == "delete T02"
+    assert table.ids() == ["T09"]
+
+    _cell_click(qtbot, t, 0, 0)  # a used id is refused, the table keeps T09
+    qtbot.keyClick(t, Qt.Key.Key_F2)
+    _type_in_editor(qtbot, t, "")
+    qtbot.waitUntil(lambda: "empty" in table.message.text(), timeout=3000)
+    assert table.ids() == ["T09"]
+    assert "empty" in table.message.text()
+
+    for _ in range(3):  # each edit is one undo step
+        _click(qtbot, tools, "Undo")
+    targets = ws.session.reading.baseline.targets
+    assert [(x.lesion_id, x.site) for x in targets] == [
+        ("T01", "LIVER"),
+        ("T02", "LIVER"),
+    ]
+
+
+def test_non_target_is_placed_jumped_to_and_carried(shown, truth, qtbot, tmp_path):
+    viewer, ws, widgets = shown
+    tools, table = widgets["tools"], widgets["lesions"]
+    e = _entry(truth, "NT01")
+    _look_at(qtbot, ws, e["center_lps"])
+    _click(qtbot, tools, "Caliper line")
+    c = px(viewer, lps_to_world(e["center_lps"]))
+    draw_line(qtbot, viewer, type(c)(c.x() - 20, c.y() - 15), 40, 30)  # across it
+    _pick(qtbot, tools.site, "BONE")
+    _click(qtbot, tools, "BL non-target")
+    nt = ws.session.lesion("NT01")
+    # the line's centre, within a pixel (1 / 2.5 mm) of where it was drawn
+    np.testing.assert_allclose(nt.location_lps, e["center_lps"], atol=1.5 / ZOOM)
+    ws.session.save()
+    assert load_reading(tmp_path / "r.json").baseline.non_targets[0] == nt
+
+    ws.show_timepoint(FU1)  # carried forward: a marker on this visit's slice
+    assert list(ws.cur.carry.features["label"]) == ["NT01"]
+    mark = ws.cur.to_world(np.asarray(ws.cur.carry.data))[0]
+    np.testing.assert_allclose(mark[1:], lps_to_world(nt.location_lps)[1:], atol=1e-3)
+    viewer.camera.center = (0.0, 0.0, 0.0)
+    _cell_click(qtbot, table.table, table.ids().index("NT01"), 0)  # jump to it
+    assert viewer.dims.point[0] == pytest.approx(nt.location_lps[2], abs=1e-6)
+    centre = np.asarray(viewer.camera.center)[-2:]
+    np.testing.assert_allclose(centre, np.asarray(nt.location_lps)[1::-1], atol=1e-3)

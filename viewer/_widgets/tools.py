@@ -71,19 +71,21 @@ class ToolsPanel(QWidget):
         r = QGridLayout(rec)
         self.site = QComboBox()
         self.site.addItems(list(SITES))
+        self.site.setPlaceholderText("choose…")  # no silent default site
+        self.site.setCurrentIndex(-1)
         self.nodal = QCheckBox("lymph node (short axis)")
         self.site.currentTextChanged.connect(
             lambda s: self.nodal.setChecked(s == "LYMPH NODE")
         )
         add_t = QPushButton("BL target")
         add_t.clicked.connect(
-            lambda: self._do(
+            lambda: self._record(
                 ws.record_target, self.site.currentText(), nodal=self.nodal.isChecked()
             )
         )
         add_nt = QPushButton("BL non-target")
         add_nt.clicked.connect(
-            lambda: self._do(
+            lambda: self._record(
                 ws.record_non_target,
                 self.site.currentText(),
                 nodal=self.nodal.isChecked(),
@@ -119,7 +121,7 @@ class ToolsPanel(QWidget):
         self.equivocal = QCheckBox("equivocal")
         new = QPushButton("New lesion")
         new.clicked.connect(
-            lambda: self._do(
+            lambda: self._record(
                 ws.record_new_lesion,
                 self.site.currentText(),
                 equivocal=self.equivocal.isChecked(),
@@ -143,6 +145,12 @@ class ToolsPanel(QWidget):
         r.addWidget(ne, 4, 2)
         r.addWidget(self.nt_state, 5, 0, 1, 2)
         r.addWidget(nt, 5, 2)
+        place = QPushButton("Place NT")
+        place.setToolTip("Mark where the non-target is: the centre of the drawn line")
+        place.clicked.connect(
+            lambda: self._do(ws.place_non_target, self.lesion.currentText())
+        )
+        r.addWidget(place, 6, 2)
         undo = QPushButton("Undo")
         undo.clicked.connect(ws.session.undo)
         redo = QPushButton("Redo")
@@ -170,6 +178,13 @@ class ToolsPanel(QWidget):
             self.message.setText(str(exc))
             return None
         self.message.setText("")
+        return out
+
+    def _record(self, fn: Any, *args: Any, **kw: Any) -> Any:
+        """Record a lesion; then the site is chosen afresh for the next one."""
+        out = self._do(fn, *args, **kw)
+        if out is not None:
+            self.site.setCurrentIndex(-1)
         return out
 
     def _show_message(self, text: str) -> None:
