@@ -113,7 +113,8 @@ def test_line_on_reference_pane_is_refused(shown, truth, qtbot):
     assert viewer.layers.selection.active is ws.cur.draft  # ready to draw again
     _pick(qtbot, tools.lesion, "T01")
     _click(qtbot, tools, "Record value")
-    assert "T01" not in ws.session.followup(dt.date(2026, 2, 16)).targets
+    assert "draw a caliper line" in tools.message.text()
+    assert ws.session.followup(dt.date(2026, 2, 16)) is None  # nothing recorded
 
     # the same gesture on the follow-up (right) pane measures the follow-up
     right = cell_of(viewer, ws.cur.image)
