@@ -19,6 +19,7 @@ from importlib.metadata import entry_points
 from typing import Any
 
 import recist.commands
+from recist._text import printable
 from recist.errors import RecistError, RuleViolation
 
 __all__ = ["build_parser", "main"]
@@ -79,17 +80,17 @@ def main(argv: list[str] | None = None) -> int:
         )
         return 2
     except RecistError as exc:
-        print(f"error: {exc}", file=sys.stderr)
+        print(f"error: {printable(exc)}", file=sys.stderr)  # paths, tags: escaped
         return 2
     except FileNotFoundError as exc:
-        print(f"error: no such file: {exc.filename}", file=sys.stderr)
+        print(f"error: no such file: {printable(exc.filename)}", file=sys.stderr)
         return 2
     except BrokenPipeError:  # e.g. `recist assess --json ... | head`
         devnull = os.open(os.devnull, os.O_WRONLY)
         os.dup2(devnull, sys.stdout.fileno())  # no second error when Python exits
         return 1
     except OSError as exc:  # permission denied, disk full, a folder where a file was
-        print(f"error: {exc}", file=sys.stderr)
+        print(f"error: {printable(exc)}", file=sys.stderr)
         return 2
 
 

@@ -748,9 +748,9 @@ def export_sr(
         The files written.
     """
     import highdicom as hd
-    from pydicom import dcmread
 
     from recist.assessment import assess
+    from recist.dicom import read_dataset
     from recist.errors import RecistError
 
     notes = [] if notes is None else notes
@@ -776,7 +776,7 @@ def export_sr(
         if not paths:  # no callipers: the time point's study from its study UIDs
             studies = set(_study_uids(reading, index))
             paths = [g.path for g in images.values() if g.study_uid in studies][:1]
-        evidence = [dcmread(p, stop_before_pixels=True) for p in paths]
+        evidence = [read_dataset(p) for p in paths]  # a path or zip!member
         sr = build_sr(
             reading,
             timepoint=index,
