@@ -11,8 +11,9 @@ pandas and pyreadstat are imported inside the functions, so importing this modul
 
 from __future__ import annotations
 
+import csv
 import datetime as dt
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -97,6 +98,42 @@ def _frame(
     return frame
 
 
+def _number(value: Any) -> str:
+    """A numeric cell as pandas writes a float64 column: shortest repr, NaN empty."""
+    if value is None or value == "":
+        return ""
+    number = float(value)
+    return "" if number != number else repr(number)
+
+
+def _integer(value: Any) -> str:
+    """A cell of a nullable integer column (pandas ``Int64``): ``1``, not ``1.0``."""
+    if value is None or value == "":
+        return ""
+    number = float(value)
+    if number != number:
+        return ""
+    if not number.is_integer():
+        raise TypeError(f"cannot write {value!r} as an integer")
+    return str(int(number))
+
+
+def _text(value: Any) -> str:
+    return "" if value is None else str(value)
+
+
+def _cells(
+    columns: Sequence[str],
+    numeric: frozenset[str] = frozenset(),
+    integer: frozenset[str] = frozenset(),
+) -> list[Callable[[Any], str]]:
+    """Return, per column, the function that turns a value into its CSV text."""
+    return [
+        _integer if c in integer else _number if c in numeric else _text
+        for c in columns
+    ]
+
+
 def write_csv(
     path: Path,
     records: Sequence[Record],
@@ -110,12 +147,21 @@ def write_csv(
     Numbers are written as floats (``21.0``, ``32.32``), ``integer`` ones
     (``--SEQ``) as integers, and missing values as empty cells, as in the
     pharmaverse example files.
+
+    The file is byte for byte what ``pandas.DataFrame.to_csv(index=False)``
+    writes for the same table (float64 columns: shortest round-trip repr,
+    ``Int64`` columns: integers, LF line ends, minimal quoting), written row by
+    row with the :mod:`csv` module: no DataFrame is built, which took most of the
+    export's time and memory at 6,000 subjects.
     """
-    frame = _frame(
-        records, columns, numeric, frozenset(), sas_dates=False, integer=integer
-    )
-    with replacing(path) as tmp:
-        frame.to_csv(tmp, index=False, encoding="utf-8")
+    cells = _cells(columns, numeric, integer)
+    pairs = list(zip(columns, cells, strict=True))
+    with replacing(path) as tmp, tmp.open("w", encoding="utf-8", newline="") as fh:
+        writer = csv.writer(fh, lineterminator="\n")
+        writer.writerow(columns)
+        writer.writerows(
+            [cell(row.get(column)) for column, cell in pairs] for row in records
+        )
     return path
 
 
