@@ -6,7 +6,9 @@ import argparse
 import os
 import shutil
 import subprocess
+import sys
 import time
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -24,8 +26,15 @@ def add_subparser(subparsers: Any) -> None:
         ),
     )
     p.add_argument(
-        "path", type=Path, help="folder, zip or file with the patient's studies"
+        "path",
+        type=Path,
+        nargs="?",
+        help="folder, zip or file with the patient's studies (with --store: "
+        "default the store's images)",
     )
+    p.add_argument("--store", help="a review store: open your read of --subject")
+    p.add_argument("--reader", help="with --store: your reader name")
+    p.add_argument("--subject", help="with --store: the USUBJID to read")
     p.add_argument("--reading", type=Path, help="reading file to open or create (JSON)")
     p.add_argument("--timepoint", help="study date to show first (YYYY-MM-DD)")
     p.add_argument(
@@ -106,6 +115,11 @@ def run(args: argparse.Namespace) -> int:
     """Open the workstation; with ``--screenshot`` save the window and exit 0."""
     from recist.errors import RecistError
 
+    if getattr(args, "store", None):  # a read from a review store (issue 15)
+        return _run_store(args, run)
+    if args.path is None:
+        print("recist view: give PATH (or --store)")
+        return 2
     if args.screenshot and not (
         os.environ.get("DISPLAY") or os.environ.get("WAYLAND_DISPLAY")
     ):
@@ -194,3 +208,44 @@ def _close_toasts(viewer: Any) -> None:
         if type(w).__name__ == "NapariQtNotification":
             w.close()
     _settle()
+
+
+def _password(prompt: str) -> str:
+    import getpass
+
+    if sys.stdin is not None and sys.stdin.isatty():
+        return getpass.getpass(prompt)
+    return (sys.stdin.readline() if sys.stdin is not None else "").rstrip("\r\n")
+
+
+def _run_store(
+    args: argparse.Namespace, view: Callable[[argparse.Namespace], int]
+) -> int:
+    """Check the read out, run the workstation (``view``), check it back in."""
+    from recist.errors import RecistError
+    from viewer._store_read import checkin, checkout
+
+    if not (args.reader and args.subject):
+        print("recist view: --store needs --reader and --subject", file=sys.stderr)
+        return 2
+    password = _password(f"password for {args.reader}: ")
+    read, lines = checkout(args.store, args.reader, args.subject, password)
+    print(f"worklist of {args.reader}:")
+    print("\n".join(f"  {line}" for line in lines))
+    if args.path is None:
+        if read.images is None:
+            msg = f"{args.subject}: no local images in the store; give PATH"
+            raise RecistError(msg)
+        args.path = read.images
+    args.reading = read.path
+    args.store = None
+    code = view(args)
+    try:
+        version = checkin(read)
+    except RecistError as exc:
+        print(f"recist view: not saved to the store: {exc}", file=sys.stderr)
+        print(f"your reading is kept in {read.path}", file=sys.stderr)
+        return 2
+    if version is not None:
+        print(f"{args.subject}: saved to the store (version {version})")
+    return code

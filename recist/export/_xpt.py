@@ -13,11 +13,12 @@ from __future__ import annotations
 
 import csv
 import datetime as dt
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
 from recist._atomic import replacing
+from recist._csv import neutralise
 from recist._optional import require
 from recist.errors import InvalidInputError
 
@@ -87,8 +88,10 @@ def _frame(
             ]
         elif column in numeric:
             data[column] = [None if v is None or v == "" else float(v) for v in values]
-        else:
+        elif sas_dates:  # XPT: character values exactly as they are
             data[column] = ["" if v is None else str(v) for v in values]
+        else:  # CSV: no cell a spreadsheet would run as a formula
+            data[column] = ["" if v is None else neutralise(str(v)) for v in values]
     frame = pd.DataFrame(data, columns=list(columns))
     for column in columns:
         if column in integer and not sas_dates:
@@ -99,7 +102,7 @@ def _frame(
 
 
 def _number(value: Any) -> str:
-    """A numeric cell as pandas writes a float64 column: shortest repr, NaN empty."""
+    """Return a numeric cell as pandas writes float64: shortest repr, NaN empty."""
     if value is None or value == "":
         return ""
     number = float(value)
@@ -107,7 +110,7 @@ def _number(value: Any) -> str:
 
 
 def _integer(value: Any) -> str:
-    """A cell of a nullable integer column (pandas ``Int64``): ``1``, not ``1.0``."""
+    """Return a nullable integer cell (pandas ``Int64``): ``1``, not ``1.0``."""
     if value is None or value == "":
         return ""
     number = float(value)
@@ -116,22 +119,6 @@ def _integer(value: Any) -> str:
     if not number.is_integer():
         raise TypeError(f"cannot write {value!r} as an integer")
     return str(int(number))
-
-
-def _text(value: Any) -> str:
-    return "" if value is None else str(value)
-
-
-def _cells(
-    columns: Sequence[str],
-    numeric: frozenset[str] = frozenset(),
-    integer: frozenset[str] = frozenset(),
-) -> list[Callable[[Any], str]]:
-    """Return, per column, the function that turns a value into its CSV text."""
-    return [
-        _integer if c in integer else _number if c in numeric else _text
-        for c in columns
-    ]
 
 
 def write_csv(
@@ -146,22 +133,45 @@ def write_csv(
 
     Numbers are written as floats (``21.0``, ``32.32``), ``integer`` ones
     (``--SEQ``) as integers, and missing values as empty cells, as in the
-    pharmaverse example files.
+    pharmaverse example files.  Text cells that a spreadsheet would run as a
+    formula get a leading ``'`` (:func:`recist._csv.neutralise`).
 
     The file is byte for byte what ``pandas.DataFrame.to_csv(index=False)``
     writes for the same table (float64 columns: shortest round-trip repr,
-    ``Int64`` columns: integers, LF line ends, minimal quoting), written row by
-    row with the :mod:`csv` module: no DataFrame is built, which took most of the
-    export's time and memory at 6,000 subjects.
+    ``Int64`` columns: integers, minimal quoting), written row by row with the
+    :mod:`csv` module: no DataFrame is built, which took most of the export's
+    time and memory at 6,000 subjects.
     """
-    cells = _cells(columns, numeric, integer)
+    carriage_return = False
+
+    def text(value: Any) -> str:
+        nonlocal carriage_return
+        cell = neutralise("" if value is None else str(value))
+        if "\r" in cell:
+            carriage_return = True
+        return cell
+
+    cells = [
+        _integer if c in integer else _number if c in numeric else text for c in columns
+    ]
     pairs = list(zip(columns, cells, strict=True))
-    with replacing(path) as tmp, tmp.open("w", encoding="utf-8", newline="") as fh:
-        writer = csv.writer(fh, lineterminator="\n")
-        writer.writerow(columns)
-        writer.writerows(
-            [cell(row.get(column)) for column, cell in pairs] for row in records
-        )
+
+    def write(tmp: Path, line_end: str) -> None:
+        with tmp.open("w", encoding="utf-8", newline="") as fh:
+            writer = csv.writer(fh, lineterminator=line_end)
+            writer.writerow(columns)
+            writer.writerows(
+                [cell(row.get(column)) for column, cell in pairs] for row in records
+            )
+
+    with replacing(path) as tmp:
+        write(tmp, "\n")
+        # Python's csv quotes a cell with a bare CR only when CR ends lines, and
+        # an unquoted CR splits the row for every reader: such files are written
+        # again with CRLF (RFC 4180); all others keep LF, as the pharmaverse
+        # examples.
+        if carriage_return:
+            write(tmp, "\r\n")
     return path
 
 

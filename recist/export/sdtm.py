@@ -44,7 +44,7 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any, Protocol
 
-from recist._atomic import check_output_dir
+from recist._atomic import replacing_dir
 from recist.errors import InvalidInputError, RecistError, RuleViolation
 from recist.formats.schedule import VisitSchedule
 from recist.model import Assessment, Measurement, NewLesion, Reading
@@ -197,6 +197,7 @@ LABELS: dict[str, str] = {
     "RSREASND": "Reason Not Done",
     "RSEVAL": "Evaluator",
     "RSEVALID": "Evaluator Identifier",
+    "RSACPTFL": "Accepted Record Flag",
     "RSDTC": "Date/Time of Assessment",
     "RSDY": "Study Day of Assessment",
 }
@@ -349,13 +350,14 @@ class SdtmExport:
     tu: list[dict[str, Any]] = field(default_factory=list)
     tr: list[dict[str, Any]] = field(default_factory=list)
     rs: list[dict[str, Any]] = field(default_factory=list)
+    rs_columns: tuple[str, ...] = RS_COLUMNS
 
     def tables(self) -> dict[str, tuple[list[dict[str, Any]], tuple[str, ...]]]:
         """Return ``{"TU": (records, columns), "TR": ..., "RS": ...}``."""
         return {
             "TU": (self.tu, TU_COLUMNS),
             "TR": (self.tr, TR_COLUMNS),
-            "RS": (self.rs, RS_COLUMNS),
+            "RS": (self.rs, self.rs_columns),
         }
 
 
@@ -713,6 +715,7 @@ def to_sdtm(
     assessments: Sequence[Assessment] | None = None,
     schedule: VisitSchedule | None = None,
     domains: Sequence[str] = ("TU", "TR", "RS"),
+    accepted: Sequence[bool] | None = None,
 ) -> SdtmExport:
     """Build SDTM TU, TR and RS records from readings.
 
@@ -738,6 +741,10 @@ def to_sdtm(
         come from it (unscheduled ``x.01``), study days from ``reference_dates``.
     domains : sequence of str
         The domains to build (ADaM needs RS only, for RSSEQ).
+    accepted : sequence of bool, optional
+        Per reading, whether it is the accepted read (central review): RS then
+        gets ``RSACPTFL`` (after ``RSEVALID``), ``"Y"`` on the accepted
+        reading's records and empty on the others, as admiralonco expects.
 
     Returns
     -------
@@ -787,10 +794,18 @@ def to_sdtm(
         assessments = [assess(r) for r in readings]
     if visits is None:
         visits = [None] * len(readings)
+    flags = [None] * len(readings) if accepted is None else list(accepted)
+    if len(flags) != len(readings):
+        raise InvalidInputError("give one accepted flag per reading")
     out = SdtmExport()
+    if accepted is not None:
+        k = RS_COLUMNS.index("RSEVALID") + 1
+        out = SdtmExport(rs_columns=(*RS_COLUMNS[:k], "RSACPTFL", *RS_COLUMNS[k:]))
     prefixes: dict[str, dict[tuple[str, str], str]] = {}
     shared: dict[tuple[str, str, str], Reading] = {}
-    for reading, assessment, given in zip(readings, assessments, visits, strict=True):
+    for reading, assessment, given, flag in zip(
+        readings, assessments, visits, flags, strict=True
+    ):
         usubjid = reading.subject_id
         if not usubjid:
             msg = f"reading {reading.case_id or ''} has no subject_id (USUBJID)"
@@ -830,11 +845,21 @@ def to_sdtm(
             )
             raise InvalidInputError(msg)
         if "RS" in domains:
-            out.rs.extend(_rs_rows(ctx, reading, assessment, labels))
+            rs = _rs_rows(ctx, reading, assessment, labels)
+            if flag is not None:
+                for row in rs:
+                    row["RSACPTFL"] = "Y" if flag else ""
+            out.rs.extend(rs)
     _renumber(out.tu, "TUSEQ")
     _renumber(out.tr, "TRSEQ")
     _renumber(out.rs, "RSSEQ")
     return out
+
+
+def _owned(name: str) -> bool:
+    """Files of an earlier export in the folder, dropped if not written again."""
+    stem, _, suffix = name.partition(".")
+    return stem in ("tu", "tr", "rs") and suffix in ("csv", "xpt")
 
 
 def write_sdtm(
@@ -859,28 +884,29 @@ def write_sdtm(
     if fmt not in ("csv", "xpt", "both"):
         raise InvalidInputError(f"unknown format {fmt!r} (csv, xpt or both)")
     folder = Path(outdir)
-    check_output_dir(folder)
-    written: list[Path] = []
-    for name, (records, columns) in export.tables().items():
-        stem = folder / name.lower()
-        if fmt in ("csv", "both"):
-            path = stem.with_suffix(".csv")
-            written.append(
-                write_csv(path, records, columns, numeric=NUMERIC, integer=INTEGER)
-            )
-        if fmt in ("xpt", "both"):
-            written.append(
-                write_xpt(
-                    stem.with_suffix(".xpt"),
-                    records,
-                    columns,
-                    name=name,
-                    label=DATASET_LABELS[name],
-                    labels=LABELS,
-                    numeric=NUMERIC,
+    made: list[Path] = []
+    # the set is written into a sibling folder and swapped in whole (locked)
+    with replacing_dir(folder, owns=_owned) as tmp:
+        for name, (records, columns) in export.tables().items():
+            stem = tmp / name.lower()
+            if fmt in ("csv", "both"):
+                path = stem.with_suffix(".csv")
+                made.append(
+                    write_csv(path, records, columns, numeric=NUMERIC, integer=INTEGER)
                 )
-            )
-    return written
+            if fmt in ("xpt", "both"):
+                made.append(
+                    write_xpt(
+                        stem.with_suffix(".xpt"),
+                        records,
+                        columns,
+                        name=name,
+                        label=DATASET_LABELS[name],
+                        labels=LABELS,
+                        numeric=NUMERIC,
+                    )
+                )
+    return [folder / p.name for p in made]
 
 
 # ------------------------------------------------------------ SDTM as input

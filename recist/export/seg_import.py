@@ -649,10 +649,9 @@ def write_masks(result: SegImport, out_dir: str | Path) -> list[Path]:
     -------
     list of Path
     """
-    import SimpleITK as sitk
-
     from measurements.geometry import Volume
-    from recist._atomic import check_output_dir, replacing
+    from recist._atomic import check_output_dir
+    from recist._image_write import write_image
 
     folder = check_output_dir(out_dir)
     written = []
@@ -661,9 +660,25 @@ def write_masks(result: SegImport, out_dir: str | Path) -> list[Path]:
         image = Volume(
             array=s.mask.astype(np.uint8), geometry=result.volume.geometry
         ).to_sitk()
-        with replacing(out) as tmp:
-            sitk.WriteImage(image, str(tmp), useCompression=True)
-        written.append(out)
+        written.append(write_image(image, out))  # checked by reading it back
+    return written
+
+
+def _write_mask_set(results: list[SegImport], out_dir: Path) -> list[Path]:
+    """Write every SEG's masks into ``out_dir`` as one set; return the paths.
+
+    With several SEGs each gets a subfolder; the set is swapped in whole.
+    """
+    from recist._atomic import replacing_dir
+
+    written: list[Path] = []
+    with replacing_dir(out_dir) as tmp:
+        for r in results:
+            sub = tmp
+            if len(results) > 1:
+                sub = tmp / _LABEL_SAFE.sub("_", r.path.stem)
+                sub.mkdir(exist_ok=True)
+            written += [out_dir / p.relative_to(tmp) for p in write_masks(r, sub)]
     return written
 
 
@@ -709,14 +724,17 @@ def import_command(args: argparse.Namespace) -> int:
     series is not under ``--images``; unplaced frames are warned about on
     stderr and do not change the status.
     """
-    import json
     import sys
 
+    from recist import _json as strict_json
     from recist._atomic import check_output_dir
 
     if args.masks is not None:
         check_output_dir(args.masks)
     results = [read_seg(f, args.images) for f in args.files]
+    if args.masks is not None:  # one set: swapped in whole, or not at all
+        for p in _write_mask_set(results, Path(args.masks)):
+            print(f"wrote {p}", file=sys.stderr)  # noqa: T201
     for r in results:
         for u in r.unplaced:
             print(  # noqa: T201
@@ -724,16 +742,10 @@ def import_command(args: argparse.Namespace) -> int:
                 f"placed: {u.reason}",
                 file=sys.stderr,
             )
-        if args.masks is not None:
-            sub = Path(args.masks)
-            if len(results) > 1:
-                sub = sub / _LABEL_SAFE.sub("_", r.path.stem)
-                sub.mkdir(exist_ok=True)
-            for p in write_masks(r, sub):
-                print(f"wrote {p}", file=sys.stderr)  # noqa: T201
     if args.json:
         doc = [r.to_json() for r in results]
-        sys.stdout.write(json.dumps(doc if len(doc) > 1 else doc[0], indent=2) + "\n")
+        text = strict_json.dumps(doc if len(doc) > 1 else doc[0], indent=2)
+        sys.stdout.write(text + "\n")
     else:
         for r in results:
             print("\n".join(_table(r)))  # noqa: T201

@@ -2,9 +2,11 @@
 
 ``recist.export._xpt.write_csv`` writes with the :mod:`csv` module (fast, no
 DataFrame).  The straightforward way, a DataFrame of float64 / ``Int64`` /
-text columns written by ``DataFrame.to_csv(index=False)``, is the oracle here:
-built independently in the test, it must give the same file byte for byte, on
-the tables of a real 40-subject SDTM and ADaM export and on awkward values.
+text columns (formula cells neutralised) written by
+``DataFrame.to_csv(index=False)``, with CRLF line ends when a value holds a CR,
+is the oracle here: built independently in the test, it must give the same
+file byte for byte, on the tables of a real 40-subject SDTM and ADaM export
+and on awkward values.
 """
 
 import math
@@ -13,6 +15,7 @@ import pandas as pd
 import pytest
 
 from benchmarks.bench_engine import make_readings
+from recist._csv import neutralise
 from recist.export import adam, sdtm
 from recist.export._xpt import write_csv
 from recist.terms import Criteria
@@ -31,9 +34,13 @@ def _pandas_csv(path, records, columns, numeric, integer):
             if column in integer:
                 data[column] = pd.array(data[column]).astype("Int64")
         else:
-            data[column] = ["" if v is None else str(v) for v in values]
+            data[column] = ["" if v is None else neutralise(str(v)) for v in values]
+    has_cr = any("\r" in v for r in records for v in r.values() if isinstance(v, str))
     pd.DataFrame(data, columns=list(columns)).to_csv(
-        path, index=False, encoding="utf-8"
+        path,
+        index=False,
+        encoding="utf-8",
+        lineterminator="\r\n" if has_cr else "\n",
     )
 
 
@@ -73,7 +80,7 @@ def test_awkward_values_as_pandas_writes_them(tmp_path):
     floats += [-0.0, 0.0, 21.0, 32.32, -12.5, 1e300, math.inf, -math.inf, 5e-324]
     floats += [2.0**53 + 2, 1 / 3, 100.0, 1e15, 12345678.9]
     texts = ["", "a,b", 'say "hi"', "two\nlines", "tab\there", "é ü 中文", " x "]
-    texts += ["'quoted'", "-12.5", "=1+1", "\r", "semi;colon"]
+    texts += ["'quoted'", "-12.5", "=1+1", "@SUM(A1)", "+x", "semi;colon"]
     records = []
     for i in range(max(len(floats), len(texts))):
         records.append(
@@ -89,6 +96,11 @@ def test_awkward_values_as_pandas_writes_them(tmp_path):
     columns = ("SEQ", "NUM", "TXT", "STR", "NAN", "ABSENT")
     numeric = frozenset({"SEQ", "NUM", "STR", "NAN"})
     _same(tmp_path, "awkward", records, columns, numeric, frozenset({"SEQ"}))
+    # a bare CR in one cell: the whole file with CRLF line ends
+    records[3]["TXT"] = "carriage\rreturn"
+    _same(tmp_path, "awkward_cr", records, columns, numeric, frozenset({"SEQ"}))
+    assert b"\r\n" in (tmp_path / "awkward_cr.csv").read_bytes()
+    assert b"\r\n" not in (tmp_path / "awkward.csv").read_bytes()
 
 
 def test_non_integer_in_an_integer_column_is_refused(tmp_path):
