@@ -56,7 +56,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from recist._atomic import check_output_dir, check_output_file, replacing
-from recist.errors import InvalidInputError
+from recist.errors import InvalidInputError, OutputPathError
 from recist.export import _codes as C
 from recist.model import (
     Assessment,
@@ -121,6 +121,7 @@ class SliceGeometry:
     pixel_spacing: tuple[float, float]
     path: str
     study_date: str = ""
+    patient_id: str = ""
 
 
 def lps_to_image(
@@ -238,6 +239,7 @@ def index_images(path: str | Path) -> dict[ImageKey, SliceGeometry]:
                 pixel_spacing=(s.pixel_spacing[0], s.pixel_spacing[1]),
                 path=h.where,
                 study_date=h.study_date,
+                patient_id=h.patient_id,
             )
     return out
 
@@ -764,7 +766,8 @@ def export_sr(
     except RecistError as exc:  # the reading is written even if it is invalid
         notes.append(f"no responses written: {exc}")
         assessment = None
-    series_uid = hd.UID()
+    series_uids: dict[str, str] = {}  # one SR series per study (a series is in one)
+    built: list[tuple[int, Any]] = []
     written: list[Path] = []
     for index in chosen:
         refs = _timepoint_refs(reading, index)
@@ -776,27 +779,79 @@ def export_sr(
         if not paths:  # no callipers: the time point's study from its study UIDs
             studies = set(_study_uids(reading, index))
             paths = [g.path for g in images.values() if g.study_uid in studies][:1]
+        if not paths:  # nor study UIDs (a case file): the study of that date
+            paths = _study_of_date(reading, index, images)
         evidence = [dcmread(p, stop_before_pixels=True) for p in paths]
-        sr = build_sr(
-            reading,
-            timepoint=index,
-            images=images,
-            evidence=evidence,
-            assessment=assessment,
-            series_uid=series_uid,
-            instance_number=index + 1,
-            notes=notes,
+        study = str(evidence[0].StudyInstanceUID) if evidence else ""
+        built.append(
+            (
+                index,
+                build_sr(
+                    reading,
+                    timepoint=index,
+                    images=images,
+                    evidence=evidence,
+                    assessment=assessment,
+                    series_uid=series_uids.setdefault(study, hd.UID()),
+                    instance_number=index + 1,
+                    notes=notes,
+                ),
+            )
         )
-        if as_dir:
-            check_output_dir(out)
-            label = "baseline" if index == 0 else f"fu{index:02d}"
-            target = out / f"{timepoint_dates(reading)[index].isoformat()}_{label}.dcm"
-        else:
-            target = out
-        with replacing(target) as tmp:
-            sr.save_as(tmp, enforce_file_format=True)
-        written.append(target)
+    # every SR is built before anything is written: a failure leaves nothing
+    created = as_dir and not out.exists()
+    try:
+        for index, sr in built:
+            if as_dir:
+                check_output_dir(out)
+                label = "baseline" if index == 0 else f"fu{index:02d}"
+                name = f"{timepoint_dates(reading)[index].isoformat()}_{label}.dcm"
+                target = out / name
+            else:
+                target = out
+            with replacing(target) as tmp:
+                sr.save_as(tmp, enforce_file_format=True)
+            written.append(target)
+    except BaseException:
+        for path in written:
+            path.unlink(missing_ok=True)
+        if created and out.is_dir() and not any(out.iterdir()):
+            out.rmdir()
+        raise
     return written
+
+
+def _study_of_date(
+    reading: Reading, index: int, images: Mapping[ImageKey, SliceGeometry]
+) -> list[str]:
+    """The one image study of the time point's date (and the reading's subject).
+
+    A case file records neither image references nor study UIDs; its time
+    point is the study of ``images`` acquired on that date, of the reading's
+    subject when the images name patients.  Several studies that day: refused.
+    """
+    date = timepoint_dates(reading)[index]
+    day = date.strftime("%Y%m%d")
+    found = [g for g in images.values() if g.study_date == day]
+    subject = reading.subject_id
+    patients = {g.patient_id for g in found if g.patient_id}
+    if subject and patients:
+        found = [g for g in found if g.patient_id == subject]
+    studies = sorted({g.study_uid for g in found})
+    if len(studies) > 1:
+        msg = (
+            f"time point {date}: {len(studies)} studies of that date among the "
+            f"images ({', '.join(studies)}); give the reading's study UIDs"
+        )
+        raise InvalidInputError(msg)
+    if not studies:
+        who = f" of patient {subject!r}" if subject and patients else ""
+        msg = (
+            f"time point {date}: no image study{who} acquired on {date} among "
+            "the images given (the reading has no image references)"
+        )
+        raise InvalidInputError(msg)
+    return sorted({g.path for g in found})[:1]
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -826,7 +881,8 @@ def export_command(args: argparse.Namespace) -> int:
         choice = "all" if (out.is_dir() or args.out.endswith(("/", "\\"))) else None
     if choice == "all":
         chosen = list(range(len(dates)))
-        check_output_dir(out)
+        if out.exists() and not out.is_dir():
+            raise OutputPathError(out, "is a file; give a folder")
     elif choice is None:
         chosen = [len(dates) - 1]
     elif choice == "baseline":
