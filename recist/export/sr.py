@@ -483,7 +483,27 @@ def build_sr(
         series_description=f"RECIST {reading.criteria.value} measurements",
     )
     _identify_scheme(sr)
+    _character_set(sr)
     return sr
+
+
+def _character_set(sr: Dataset) -> None:
+    """Declare UTF-8 (``ISO_IR 192``) when any text is not plain ASCII.
+
+    Without it pydicom writes the default repertoire and every other character
+    becomes ``?``.
+    """
+    found = []
+
+    def visit(ds: Any, elem: Any) -> None:
+        if elem.VR in {"LO", "SH", "ST", "LT", "UT", "PN", "UC"} and not found:
+            values = elem.value if elem.VM > 1 else [elem.value]
+            if any(not str(v).isascii() for v in values if v is not None):
+                found.append(elem.tag)
+
+    sr.walk(visit)
+    if found:
+        sr.SpecificCharacterSet = "ISO_IR 192"
 
 
 def _person_name(name: str) -> str:
@@ -517,10 +537,9 @@ def _lesion_group(
         uid=tracking_uid(reading, e.lesion_id), identifier=e.lesion_id
     )
     finding = C.LYMPH_NODE if e.nodal else C.NEOPLASM
+    site = (e.site or "").strip()
     sites = (
-        None
-        if e.site is None
-        else [hd.sr.FindingSite(anatomic_location=C.site_code(e.site))]
+        None if not site else [hd.sr.FindingSite(anatomic_location=C.site_code(site))]
     )
     axis = C.SHORT_AXIS if e.nodal else C.LONG_AXIS
     measurements = []
@@ -609,6 +628,14 @@ def _lesion_group(
                 )
             ]
         group = hd.sr.MeasurementsAndQualitativeEvaluations(**common)
+    if site and _site_text_needed(e.site or ""):
+        group[0].ContentSequence.append(
+            hd.sr.TextContentItem(
+                name=C.SITE_TEXT,
+                value=e.site,
+                relationship_type=hd.sr.RelationshipTypeValues.CONTAINS,
+            )
+        )
     if e.measurement is not None and e.measurement.coalesced_into is not None:
         group[0].ContentSequence.append(
             hd.sr.TextContentItem(
@@ -618,6 +645,12 @@ def _lesion_group(
             )
         )
     return group
+
+
+def _site_text_needed(site: str) -> bool:
+    """Whether a site's code does not give it back exactly (case, length, ...)."""
+    code = C.site_code(site)
+    return site != C.site_from_code(code.value, code.scheme_designator, code.meaning)
 
 
 def _array(coords: list[tuple[float, float]]) -> Any:

@@ -47,6 +47,7 @@ import argparse
 import datetime as dt
 import json
 import logging
+import os
 import re
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -83,6 +84,7 @@ __all__ = [
     "describe_sr",
     "import_command",
     "reading_from_srs",
+    "sr_files",
     "ucum_to_mm",
 ]
 
@@ -445,13 +447,15 @@ class SrImport:
     ``reading`` is None when nothing usable was found; ``documents`` are the
     :func:`describe_sr` dicts of the TID 1500 SRs read; ``skipped`` lists each
     file, group or detail left out, with the reason; ``notes`` list how other
-    tools' content was interpreted (dates, ids, endpoints derived from shapes).
+    tools' content was interpreted (dates, ids, endpoints derived from shapes);
+    ``reason`` says in one line why ``reading`` is None.
     """
 
     reading: Reading | None
     documents: tuple[dict[str, Any], ...] = ()
     skipped: tuple[str, ...] = field(default_factory=tuple)
     notes: tuple[str, ...] = field(default_factory=tuple)
+    reason: str = ""
 
 
 def _eval(group: Mapping[str, Any], concept: Any) -> tuple[str, str] | None:
@@ -477,6 +481,21 @@ def _properties(doc: Mapping[str, Any]) -> dict[str, Any] | None:
             ):
                 value = json.loads(o["value"])
                 return value if isinstance(value, dict) else None
+    return None
+
+
+def _is_ours(doc: Mapping[str, Any]) -> bool:
+    """Whether an SR holds recist's coded content (a group with a lesion role)."""
+    return any(_eval(g, C.LESION_ROLE) is not None for g in doc["measurement_groups"])
+
+
+def _criteria(visits: Sequence[_Visit]) -> Criteria | None:
+    """The response criteria coded as the groups' method (CID 6147 or coined)."""
+    for v in visits:
+        for g in v.doc["measurement_groups"]:
+            found = _decode(C.CRITERIA_CODES, _key(g["method"]))
+            if found is not None:
+                return found
     return None
 
 
@@ -596,6 +615,9 @@ def _measurement_of(group: Mapping[str, Any], ctx: _Ctx, lesion: str) -> Measure
 
 
 def _site(group: Mapping[str, Any], props: Mapping[str, Any], lesion: str) -> str:
+    written = _text(group, C.SITE_TEXT)
+    if written:
+        return written
     spelled = (props.get("sites") or {}).get(lesion)
     if spelled:
         return str(spelled)
@@ -655,8 +677,15 @@ def _baseline(v: _Visit, ctx: _Ctx) -> Baseline:
         date=v.date,
         targets=tuple(targets),
         non_targets=tuple(non_targets),
-        study_uids=tuple(v.props.get("study_uids", ())),
+        study_uids=_visit_studies(v),
     )
+
+
+def _visit_studies(v: _Visit) -> tuple[str, ...]:
+    """The time point's studies: the properties' list, else the SR's study."""
+    if "study_uids" in v.props:
+        return tuple(v.props["study_uids"])
+    return (v.doc["study_uid"],) if v.doc["study_uid"] else ()
 
 
 def _followup(v: _Visit, ctx: _Ctx) -> TimePoint:
@@ -693,7 +722,7 @@ def _followup(v: _Visit, ctx: _Ctx) -> TimePoint:
         targets=targets,
         non_targets=non_targets,
         new_lesions=tuple(new),
-        study_uids=tuple(v.props.get("study_uids", ())),
+        study_uids=_visit_studies(v),
     )
 
 
@@ -842,28 +871,85 @@ def reading_from_srs(
             skipped.append(f"{path}: damaged SR content ({type(exc).__name__}: {exc})")
             continue
         docs.append(doc)
-        props = _properties(doc)
         when = _timepoint(doc)
-        if props is None or when is None:
+        if not _is_ours(doc) or when is None:
             foreign.append(doc)
             continue
+        props = _properties(doc)
+        if props is None:
+            notes.append(
+                f"{path}: no 'RECIST reading properties' item (re-saved by another "
+                "tool?): the reading is rebuilt from the coded content"
+            )
+            props = {}
         visits.append(_Visit(date=when[0], baseline=when[1], doc=doc, props=props))
+    reason = ""
     if visits:
         for doc in foreign:
             skipped.append(
                 f"{doc['source']}: another tool's SR among recist's (not merged)"
             )
         reading = _merge(visits, images, skipped)
+        if reading is None and not any(v.baseline for v in visits):
+            reason = (
+                f"no baseline SR among the {len(visits)} recist SR(s) given "
+                "(follow-ups only): give the baseline SR too"
+            )
+        elif reading is None:
+            reason = "the SRs do not make a valid reading (see above)"
     elif foreign:
         reading = _foreign_reading(foreign, images, skipped, notes)
+        if reading is None:
+            reason = "no measurement group with a length (see above)"
     else:
         reading = None
+        reason = "no TID 1500 SR could be read"
     return SrImport(
         reading=reading,
         documents=tuple(docs),
         skipped=tuple(skipped),
         notes=tuple(notes),
+        reason=reason,
     )
+
+
+def sr_files(paths: Sequence[str | Path], skipped: list[str]) -> list[Path]:
+    """Expand folders (e.g. the output of ``recist fetch``) into their SR files.
+
+    A file given by name is kept as it is (so that what it is gets reported);
+    under a folder, only regular files whose Modality is ``SR`` are taken
+    (other DICOM and non-DICOM files are passed over silently; unreadable
+    sub-folders are listed in ``skipped``).
+    """
+    from pydicom import dcmread
+
+    out: list[Path] = []
+    for p in paths:
+        path = Path(p)
+        if not path.is_dir():
+            out.append(path)
+            continue
+        found: list[Path] = []
+
+        def fail(exc: OSError) -> None:
+            skipped.append(f"{exc.filename}: unreadable folder ({exc.strerror})")
+
+        for root, dirs, files in os.walk(path, onerror=fail):
+            dirs.sort()
+            for name in sorted(files):
+                f = Path(root) / name
+                if f.is_symlink() or not f.is_file():
+                    continue
+                try:
+                    ds = dcmread(f, stop_before_pixels=True, specific_tags=["Modality"])
+                except Exception:  # noqa: BLE001 - anything that is not DICOM
+                    continue
+                if str(ds.get("Modality", "")) == "SR":
+                    found.append(f)
+        if not found:
+            skipped.append(f"{path}: no SR file in the folder")
+        out.extend(found)
+    return out
 
 
 def _merge(
@@ -898,17 +984,30 @@ def _merge(
         return _Ctx(sop_map, images, skipped, v.doc["source"])
 
     props = base.props
+    coded = _criteria(visits)
     try:
+        written = props.get("criteria")
+        if written is not None and coded is not None and Criteria(written) != coded:
+            skipped.append(
+                f"{base.doc['source']}: the properties say {written}, the coded "
+                f"method {coded.value}: the coded method is used"
+            )
+        criteria = coded or Criteria(written or Criteria.RECIST_1_1.value)
         baseline = _baseline(base, ctx(base))
         tps = tuple(_followup(v, ctx(v)) for _, v in sorted(followups.items()))
         o = props.get("options") or {}
+        if props:
+            subject, reader = props.get("subject_id"), props.get("reader")
+        else:  # coded content only: the patient and the person observer
+            subject = base.doc["patient_id"] or None
+            reader = (_observer(base.doc) or "").rstrip("^") or None
         return Reading(
             baseline=baseline,
             followups=tps,
-            criteria=Criteria(props.get("criteria", Criteria.RECIST_1_1.value)),
+            criteria=criteria,
             options=Options(**o),
-            subject_id=props.get("subject_id"),
-            reader=props.get("reader"),
+            subject_id=subject,
+            reader=reader,
             case_id=props.get("case_id"),
             description=props.get("description"),
             audit=tuple(AuditEntry(**a) for a in props.get("audit", [])),
@@ -1457,7 +1556,9 @@ def _jsonable(obj: Any) -> Any:
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     """Add the options of ``recist import sr``."""
-    parser.add_argument("files", nargs="+", help="TID 1500 SR files")
+    parser.add_argument(
+        "files", nargs="+", help="TID 1500 SR files, or folders holding them"
+    )
     parser.add_argument(
         "--json", action="store_true", help="print every SR's content as JSON"
     )
@@ -1481,8 +1582,10 @@ def import_command(args: argparse.Namespace) -> int:
     from recist.formats.reading import dumps_exact, reading_to_dict, save_reading
 
     images = None if args.images is None else index_images(args.images)
-    result = reading_from_srs(args.files, images=images)
-    for line in result.skipped:
+    found: list[str] = []
+    files = sr_files(args.files, found)
+    result = reading_from_srs(files, images=images)
+    for line in (*found, *result.skipped):
         print(f"skipped: {line}", file=sys.stderr)  # noqa: T201
     for line in result.notes:
         print(f"note: {line}", file=sys.stderr)  # noqa: T201
@@ -1500,8 +1603,8 @@ def import_command(args: argparse.Namespace) -> int:
         sys.stdout.write(dumps_exact(out))
     if result.reading is None and (args.out or not args.json):
         msg = (
-            "error: no reading could be rebuilt (no measurement group with a "
-            "length; the reasons are listed above); --json describes the SRs"
+            f"error: no reading could be rebuilt: {result.reason}; "
+            "--json describes the SRs"
         )
         print(msg, file=sys.stderr)  # noqa: T201
         return 2

@@ -104,3 +104,142 @@ def test_reading_saved_then_exported_single_file(sample: Path, tmp_path: Path) -
     argv = ["export", "sr", str(tmp_path / "r.json"), str(out), "--images"]
     assert main([*argv, str(sample), "--timepoint", "baseline"]) == 0
     assert pydicom.dcmread(out).StudyDate == "20260105"
+
+
+# --- 3. import from the coded content, not the private properties item --------------
+
+
+def _without_properties(src: Path, dst: Path) -> None:
+    """Drop the 'RECIST reading properties' TEXT item, as a re-saving tool would."""
+    ds = pydicom.dcmread(src)
+
+    def strip(items: pydicom.Sequence) -> None:
+        keep = []
+        for item in items:
+            name = item.ConceptNameCodeSequence[0]
+            if (name.CodeValue, name.CodingSchemeDesignator) == ("R-0007", "99RECIST"):
+                continue
+            if "ContentSequence" in item:
+                strip(item.ContentSequence)
+            keep.append(item)
+        items[:] = keep
+
+    strip(ds.ContentSequence)
+    ds.save_as(dst)
+
+
+def _lesions(doc: dict) -> dict:
+    """The lesion content of a reading dict (what DICOM codes)."""
+    out = {"baseline": {k: doc["baseline"][k] for k in ("targets", "non_targets")}}
+    out["followups"] = [
+        {k: tp.get(k) for k in ("date", "targets", "non_targets", "new_lesions")}
+        for tp in doc["followups"]
+    ]
+    out["criteria"] = doc["criteria"]
+    return out
+
+
+def test_import_without_the_properties_item_keeps_every_state(
+    sample: Path, tmp_path: Path
+) -> None:
+    from recist.export.sr import index_images
+    from recist.export.sr_import import reading_from_srs
+    from recist.formats.reading import reading_to_dict
+    from tests.recist.test_sr_roundtrip import _every_state
+
+    reading = _every_state(sample)  # iRECIST, split, coalesced, TOO_SMALL, NT, NEW
+    files = export_sr(reading, sample, tmp_path / "srs")
+    stripped = []
+    for f in files:
+        stripped.append(tmp_path / f.name)
+        _without_properties(f, stripped[-1])
+        assert b"RECIST reading properties" not in stripped[-1].read_bytes()
+    result = reading_from_srs(stripped, images=index_images(sample))
+    assert result.reading is not None, result.skipped
+    got, want = reading_to_dict(result.reading), reading_to_dict(reading)
+    assert _lesions(got) == _lesions(want)
+    assert got["subject_id"] == "RECIST-SAMPLE-0"  # the SR's patient
+    assert got["reader"] == "Reader Two"  # the person observer
+    assert any("coded content" in n for n in result.notes)
+
+
+# --- 6. site text: long, non-Latin-1, blank ------------------------------------------
+
+
+def test_long_and_non_latin_sites_survive_and_blank_site_is_valid(
+    sample: Path, tmp_path: Path
+) -> None:
+    import dataclasses
+
+    from recist.export.sr import index_images
+    from recist.export.sr_import import reading_from_srs
+
+    long_site = (
+        "Segment VII of the right hepatic lobe, subcapsular, abutting the IVC " * 2
+    )
+    cjk = "肝臓 右葉 (Leber, Łódź)"
+    reading = sample_reading(sample)
+    t = list(reading.baseline.targets)
+    t[0] = dataclasses.replace(t[0], site=long_site.strip())
+    t[1] = dataclasses.replace(t[1], site=cjk)
+    t[2] = dataclasses.replace(t[2], site="")
+    base = dataclasses.replace(reading.baseline, targets=tuple(t))
+    reading = dataclasses.replace(reading, baseline=base, followups=())
+    (path,) = export_sr(reading, sample, tmp_path / "b.dcm")
+    ds = pydicom.dcmread(path)
+    assert ds.SpecificCharacterSet == "ISO_IR 192"
+    raw = path.read_bytes()
+    assert cjk.encode("utf-8") in raw  # not "?"
+    for elem in _walk_items(ds):
+        if "ConceptCodeSequence" in elem:
+            meaning = elem.ConceptCodeSequence[0].CodeMeaning
+            assert 0 < len(meaning) <= 64  # LO, Type 1 (not empty)
+    _without_properties(path, tmp_path / "s.dcm")
+    result = reading_from_srs([tmp_path / "s.dcm"], images=index_images(sample))
+    assert result.reading is not None
+    sites = [x.site for x in result.reading.baseline.targets]
+    assert sites[:3] == [long_site.strip(), cjk, ""]
+    exe = __import__("shutil").which("dciodvfy")
+    if exe is not None:
+        import subprocess
+
+        run = subprocess.run([exe, str(path)], capture_output=True, text=True)
+        errors = [x for x in run.stderr.splitlines() if x.startswith("Error")]
+        assert errors == []
+
+
+def _walk_items(ds: pydicom.Dataset):
+    for item in ds.get("ContentSequence", []):
+        yield item
+        yield from _walk_items(item)
+
+
+# --- 8. import sr of a folder; follow-ups only ---------------------------------------
+
+
+def test_import_sr_reads_a_folder(
+    srs: list[Path], sample: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    import shutil
+
+    folder = tmp_path / "fetched" / "1.2.3"
+    folder.mkdir(parents=True)
+    for f in srs:
+        shutil.copy(f, folder / f.name)
+    ct = next((sample / "20260105_baseline" / "CT").glob("*.dcm"))
+    shutil.copy(ct, folder / "ct.dcm")  # an image beside them is passed over
+    out = tmp_path / "r.json"
+    argv = ["import", "sr", str(tmp_path / "fetched"), "--out", str(out)]
+    assert main([*argv, "--images", str(sample)]) == 0
+    doc = json.loads(out.read_text())
+    assert len(doc["followups"]) == 3
+    assert [t["id"] for t in doc["baseline"]["targets"]] == ["T01", "T02", "T03", "T04"]
+
+
+def test_follow_up_srs_only_name_the_missing_baseline(
+    srs: list[Path], capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert main(["import", "sr", *map(str, srs[1:])]) == 2
+    err = capsys.readouterr().err
+    assert "no baseline" in err.splitlines()[-1]
+    assert "length" not in err.splitlines()[-1]
