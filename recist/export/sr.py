@@ -857,7 +857,7 @@ def export_sr(
 def _study_of_date(
     reading: Reading, index: int, images: Mapping[ImageKey, SliceGeometry]
 ) -> list[str]:
-    """The one image study of the time point's date (and the reading's subject).
+    """Return the one image study of the time point's date (and the reading's subject).
 
     A case file records neither image references nor study UIDs; its time
     point is the study of ``images`` acquired on that date, of the reading's

@@ -490,7 +490,7 @@ def _is_ours(doc: Mapping[str, Any]) -> bool:
 
 
 def _criteria(visits: Sequence[_Visit]) -> Criteria | None:
-    """The response criteria coded as the groups' method (CID 6147 or coined)."""
+    """Return the response criteria coded as the groups' method (CID 6147 or coined)."""
     for v in visits:
         for g in v.doc["measurement_groups"]:
             found = _decode(C.CRITERIA_CODES, _key(g["method"]))
@@ -682,7 +682,7 @@ def _baseline(v: _Visit, ctx: _Ctx) -> Baseline:
 
 
 def _visit_studies(v: _Visit) -> tuple[str, ...]:
-    """The time point's studies: the properties' list, else the SR's study."""
+    """Return the time point's studies: the properties' list, else the SR's study."""
     if "study_uids" in v.props:
         return tuple(v.props["study_uids"])
     return (v.doc["study_uid"],) if v.doc["study_uid"] else ()
@@ -942,7 +942,7 @@ def sr_files(paths: Sequence[str | Path], skipped: list[str]) -> list[Path]:
                     continue
                 try:
                     ds = dcmread(f, stop_before_pixels=True, specific_tags=["Modality"])
-                except Exception:  # noqa: BLE001 - anything that is not DICOM
+                except Exception:  # anything that is not DICOM
                     continue
                 if str(ds.get("Modality", "")) == "SR":
                     found.append(f)
