@@ -243,3 +243,108 @@ def test_follow_up_srs_only_name_the_missing_baseline(
     err = capsys.readouterr().err
     assert "no baseline" in err.splitlines()[-1]
     assert "length" not in err.splitlines()[-1]
+
+
+# --- 4. export seg: patient/study check, several series on the grid -----------------
+
+
+def _copy_series(src: Path, dst: Path, **changes: str) -> str:
+    """Copy a series with a new series UID and SOP UIDs (and ``changes``)."""
+    from pydicom.uid import generate_uid
+
+    dst.mkdir(parents=True)
+    series = generate_uid()
+    for f in sorted(src.glob("*.dcm")):
+        ds = pydicom.dcmread(f)
+        ds.SeriesInstanceUID = series
+        ds.SOPInstanceUID = ds.file_meta.MediaStorageSOPInstanceUID = generate_uid()
+        for k, v in changes.items():
+            setattr(ds, k, v)
+        ds.save_as(dst / f.name)
+    return series
+
+
+def _t01_mask(sample: Path, out: Path) -> Path:
+    from tests.recist.test_seg import _disc_mask
+
+    truth = load_truth(sample)
+    visit = truth["visits"][0]
+    t01 = next(
+        t
+        for t in truth["lesions"]
+        if t["lesion_id"] == "T01" and t["date"] == visit["date"]
+    )
+    _disc_mask(sample, visit, t01, out)
+    return out
+
+
+def test_export_seg_refuses_another_patients_series(
+    sample: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from pydicom.uid import generate_uid
+
+    other = tmp_path / "other"
+    _copy_series(
+        sample / "20260105_baseline" / "CT",
+        other / "CT",
+        PatientID="SOMEONE-ELSE",
+        StudyInstanceUID=generate_uid(),
+    )
+    save_reading(sample_reading(sample), tmp_path / "r.json")
+    mask = _t01_mask(sample, tmp_path / "t01.nii.gz")
+    out = tmp_path / "seg.dcm"
+    argv = ["export", "seg", str(tmp_path / "r.json"), str(out), "--images"]
+    assert main([*argv, str(other), "--mask", f"T01={mask}"]) == 2
+    err = capsys.readouterr().err
+    assert "Traceback" not in err
+    assert "SOMEONE-ELSE" in err or "studies" in err
+    assert not out.exists()
+
+
+def test_export_seg_names_the_series_when_several_fit(
+    sample: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    import shutil
+
+    images = tmp_path / "images"
+    shutil.copytree(sample / "20260105_baseline", images / "a")
+    original = str(
+        pydicom.dcmread(next((images / "a" / "CT").glob("*.dcm"))).SeriesInstanceUID
+    )
+    recon = _copy_series(sample / "20260105_baseline" / "CT", images / "b" / "CT")
+    save_reading(sample_reading(sample), tmp_path / "r.json")
+    mask = _t01_mask(sample, tmp_path / "t01.nii.gz")
+    out = tmp_path / "seg.dcm"
+    argv = ["export", "seg", str(tmp_path / "r.json"), str(out), "--images"]
+    argv += [str(images), "--mask", f"T01={mask}"]
+    assert main(argv) == 2
+    err = capsys.readouterr().err
+    assert "--series" in err
+    assert original in err
+    assert recon in err
+    assert not out.exists()
+    assert main([*argv, "--series", recon]) == 0
+    seg = pydicom.dcmread(out)
+    assert seg.ReferencedSeriesSequence[0].SeriesInstanceUID == recon
+
+
+# --- 9. SEG colours, SR -> SEG reference ----------------------------------------------
+
+
+def test_seg_segments_have_distinct_display_colours(
+    sample: Path, tmp_path: Path
+) -> None:
+    from recist.export.seg import export_seg
+
+    mask = _t01_mask(sample, tmp_path / "t01.nii.gz")
+    reading = sample_reading(sample)
+    out = export_seg(
+        reading,
+        sample / "20260105_baseline",
+        {"T01": mask, "T02": mask},
+        tmp_path / "s.dcm",
+    )
+    seg = pydicom.dcmread(out)
+    colours = [tuple(s.RecommendedDisplayCIELabValue) for s in seg.SegmentSequence]
+    assert len(colours) == 2
+    assert colours[0] != colours[1]
