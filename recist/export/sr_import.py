@@ -13,10 +13,14 @@ out.
 SRs :mod:`recist.export.sr` writes (one per time point, merged by date), or
 from other tools' TID 1500 SRs (highdicom, dcmqi, OHIF, ...) as follows:
 
-1. Each measurement group with a linear measurement (CID 7470: Long axis,
-   Major Axis, Diameter, Length, ..., Short axis; any UCUM length unit, in
-   mm) is a TARGET at the SR's time point; a group without one (volume, mean
-   HU, histogram, SUV) is listed in ``skipped`` with what it held.
+1. Each measurement group of a lesion with a linear measurement (CID 7470:
+   Long axis, Major Axis, Diameter, Length, ..., Short axis; any UCUM length
+   unit, in mm) is a TARGET at the SR's time point; a group without one
+   (volume, mean HU, histogram, SUV) is listed in ``skipped`` with what it
+   held, and so is a group that is not of a lesion: finding category
+   Anatomical structure, Tissue, Substance or Physical object (CID 7150), or,
+   without a category, a finding that is an organ (an aorta diameter is not a
+   target).
 2. Lesion id = tracking identifier, kept as written (the audit trail records
    it with its UID); site = finding site (SNOMED -> TULOC word, unknown ->
    the code meaning upper-cased; none -> the finding's meaning); nodal when
@@ -1298,12 +1302,50 @@ def _foreign_place(
     return image, ends
 
 
+#: Finding categories (CID 7150) of groups that are not lesions: normal anatomy.
+_NOT_LESION_CATEGORIES = {
+    ("91723000", "SCT"),  # Anatomical structure
+    ("T-D000A", "SRT"),  # its retired SNOMED RT code
+    ("85756007", "SCT"),  # Tissue
+    ("91720002", "SCT"),  # Body substance
+    ("105590001", "SCT"),  # Substance
+    ("260787004", "SCT"),  # Physical object (devices, markers)
+}
+
+
+def _not_a_lesion(group: Mapping[str, Any]) -> str | None:
+    """Say why a group is not a lesion (its finding category/type), else None.
+
+    A group is taken as a lesion unless its finding category is normal anatomy,
+    a tissue, a substance or an object (CID 7150), or, without a category, its
+    finding type is an organ (a finding site, e.g. SCT Liver).
+    """
+    g_cat = category = group["finding_category"]
+    finding = group["finding"] or {}
+    if g_cat and _key(category) in _NOT_LESION_CATEGORIES:
+        what = finding.get("meaning") or "?"
+        return f"finding category {category.get('meaning')!r} ({what}): not a lesion"
+    if not g_cat and finding:
+        for code in C.SITE_CODES.values():
+            lymph = (code.value, code.scheme_designator) == _LYMPH_NODE
+            if not lymph and _key(finding) == (code.value, code.scheme_designator):
+                return f"finding {finding.get('meaning')!r} is an organ: not a lesion"
+    return None
+
+
 def _foreign_groups(doc: Mapping[str, Any], ctx: _Ctx) -> list[_Found]:
     found: list[_Found] = []
     for n, g in enumerate(doc["measurement_groups"], start=1):
         tid = str(g["tracking_identifier"] or "")
         uid = str(g["tracking_uid"] or "")
         name = tid or f"group {n}"
+        excluded = _not_a_lesion(g)
+        if excluded is not None:
+            ms = "; ".join(_describe_measurement(m) for m in g["measurements"][:3])
+            ctx.skipped.append(
+                f"{ctx.where} {name!r}: {excluded}" + (f" ({ms})" if ms else "")
+            )
+            continue
         nodal = _is_node(g["finding"]) or any(
             _is_node(s["value"]) for s in g["finding_sites"]
         )
