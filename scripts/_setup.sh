@@ -13,8 +13,8 @@ SYSTEM_PACKAGES=(
   libxi6 libsm6 libice6 libfreetype6
 )
 # outside references for tests (each test skips with the reason when its tool is absent):
-# pdftoppm, dciodvfy, dcm2niix, an Orthanc DICOMweb server
-REFERENCE_PACKAGES=(poppler-utils dicom3tools dcm2niix orthanc orthanc-dicomweb)
+# pdftoppm, dciodvfy, dcm2niix, an Orthanc DICOMweb server, node + npm (OHIF SR harness)
+REFERENCE_PACKAGES=(poppler-utils dicom3tools dcm2niix orthanc orthanc-dicomweb nodejs npm)
 
 missing_of() {
   for pkg in "$@"; do

@@ -430,21 +430,32 @@ def build_sr(
         time_point_order=timepoint + 1,
     )
     method = C.CRITERIA_CODES[reading.criteria]
-    groups: list[Any] = []
+    planar: list[Any] = []
+    other: list[Any] = []
     spellings: dict[str, str] = {}
-    for e in _entries(reading, timepoint):
+    entries = _entries(reading, timepoint)
+    for e in entries:
         if e.site is not None and e.site != C.site_from_code(
             C.site_code(e.site).value, C.site_code(e.site).scheme_designator, e.site
         ):
             spellings[e.lesion_id] = e.site
-        groups.append(
-            _lesion_group(hd, reading, e, tp_context, method, images, date, notes=notes)
+        group = _lesion_group(
+            hd, reading, e, tp_context, method, images, date, notes=notes
         )
-    groups.append(
+        is_planar = isinstance(
+            group, hd.sr.PlanarROIMeasurementsAndQualitativeEvaluations
+        )
+        (planar if is_planar else other).append(group)
+    order = [e.lesion_id for e in entries]
+    # groups without coordinates first: OHIF v3's SR loader stops at the first
+    # one it meets after the planar groups (it walks them from the end)
+    groups = [
         _timepoint_group(
-            hd, reading, timepoint, tp_context, method, assessment, spellings
-        )
-    )
+            hd, reading, timepoint, tp_context, method, assessment, spellings, order
+        ),
+        *other,
+        *planar,
+    ]
     observer = hd.sr.ObservationContext(
         observer_person_context=None
         if reading.reader is None
@@ -462,15 +473,16 @@ def build_sr(
             ),
         ),
     )
+    if not evidence:
+        msg = f"time point {date}: no image to take patient and study from"
+        raise InvalidInputError(msg)
     report = hd.sr.MeasurementReport(
         observation_context=observer,
         procedure_reported=codes.SCT.ImagingProcedure,
         imaging_measurements=groups,
         title=codes.cid7021.ImagingMeasurementReport,
+        referenced_images=_library(evidence),  # TID 1600 Image Library
     )
-    if not evidence:
-        msg = f"time point {date}: no image to take patient and study from"
-        raise InvalidInputError(msg)
     sr = hd.sr.Comprehensive3DSR(
         evidence=list(evidence),
         content=report[0],
@@ -504,6 +516,20 @@ def _character_set(sr: Dataset) -> None:
     sr.walk(visit)
     if found:
         sr.SpecificCharacterSet = "ISO_IR 192"
+
+
+def _library(evidence: Sequence[Dataset]) -> list[Dataset] | None:
+    """Return the images of the Image Library (TID 1600): those with a plane.
+
+    Older OHIF versions need the library to place the measurements; highdicom
+    describes each entry (modality, position, orientation, spacing).
+    """
+    out = [
+        ds
+        for ds in evidence
+        if "ImagePositionPatient" in ds and "PixelSpacing" in ds and "Rows" in ds
+    ]
+    return out or None
 
 
 def _person_name(name: str) -> str:
@@ -667,6 +693,7 @@ def _timepoint_group(
     method: Any,
     assessment: Assessment | None,
     spellings: Mapping[str, str],
+    order: Sequence[str] = (),
 ) -> Any:
     evals = []
     if assessment is not None and timepoint > 0:
@@ -699,7 +726,8 @@ def _timepoint_group(
         hd.sr.TextContentItem(
             name=C.READING_PROPERTIES,
             value=json.dumps(
-                _properties(reading, timepoint, spellings), sort_keys=True
+                {**_properties(reading, timepoint, spellings), "order": list(order)},
+                sort_keys=True,
             ),
             relationship_type=hd.sr.RelationshipTypeValues.CONTAINS,
         )

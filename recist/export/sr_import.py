@@ -53,7 +53,7 @@ import json
 import logging
 import os
 import re
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
 from pathlib import Path
@@ -648,17 +648,29 @@ class _Visit:
     props: dict[str, Any]
 
 
-def _lesion_groups(doc: Mapping[str, Any]) -> Iterable[dict[str, Any]]:
+def _lesion_groups(v: _Visit) -> list[dict[str, Any]]:
+    """Return the lesion groups of a visit, in the reading's order if recorded.
+
+    The groups are written without coordinates first (for OHIF); the
+    properties item's ``order`` restores the reading's lesion order, else the
+    document order is kept.
+    """
     from recist.export.sr import TIMEPOINT_GROUP_ID
 
-    for g in doc["measurement_groups"]:
-        if g["tracking_identifier"] != TIMEPOINT_GROUP_ID:
-            yield g
+    groups = [
+        g
+        for g in v.doc["measurement_groups"]
+        if g["tracking_identifier"] != TIMEPOINT_GROUP_ID
+    ]
+    order = {lid: i for i, lid in enumerate(v.props.get("order") or ())}
+    return sorted(
+        groups, key=lambda g: order.get(str(g["tracking_identifier"]), len(order))
+    )
 
 
 def _baseline(v: _Visit, ctx: _Ctx) -> Baseline:
     targets, non_targets = [], []
-    for g in _lesion_groups(v.doc):
+    for g in _lesion_groups(v):
         lid = str(g["tracking_identifier"] or "")
         role = _decode(C.ROLE_CODES, _eval(g, C.LESION_ROLE))
         site, nodal = _site(g, v.props, lid), _nodal(g)
@@ -696,7 +708,7 @@ def _followup(v: _Visit, ctx: _Ctx) -> TimePoint:
     targets: dict[str, Measurement] = {}
     non_targets: dict[str, NonTargetState] = {}
     new: list[NewLesion] = []
-    for g in _lesion_groups(v.doc):
+    for g in _lesion_groups(v):
         lid = str(g["tracking_identifier"] or "")
         role = _decode(C.ROLE_CODES, _eval(g, C.LESION_ROLE))
         if role is LesionRole.TARGET:
