@@ -66,7 +66,11 @@ def add_subparser(subparsers: Any) -> None:
         help="extra HTTP header, e.g. 'Authorization: Bearer ...' (repeatable)",
     )
     p.add_argument(
-        "--timeout", type=float, default=20.0, metavar="S", help="seconds per request"
+        "--timeout",
+        type=float,
+        default=20.0,
+        metavar="S",
+        help="seconds per request, the whole answer included (finite, > 0)",
     )
     p.add_argument("--json", action="store_true", help="print JSON")
     p.set_defaults(func=run)
@@ -96,17 +100,24 @@ def parse_headers(items: Sequence[str]) -> dict[str, str]:
 def format_rows(rows: Sequence[Mapping[str, Any]], columns: Sequence[str]) -> str:
     """Render records as an aligned text table (lists joined with ``/``).
 
+    Control characters from the server (terminal escape sequences) are
+    escaped (:func:`recist.dicom._web.printable`).
+
     Examples
     --------
     >>> print(format_rows([{"a": "x", "b": ["CT", "SR"]}], ["a", "b"]))
     a  b
     x  CT/SR
     """
+    from recist.dicom._web import printable  # what the server says, made safe
+
     cells = [
         [
-            "/".join(map(str, v))
-            if isinstance(v := row.get(c), list)
-            else ("-" if v in (None, "") else str(v))
+            printable(
+                "/".join(map(str, v))
+                if isinstance(v := row.get(c), list)
+                else ("-" if v in (None, "") else str(v))
+            )
             for c in columns
         ]
         for row in rows

@@ -8,9 +8,12 @@ and :func:`recist.dicom.read_volume` read them like any other folder.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import logging
+import math
 import re
+import unicodedata
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -25,8 +28,10 @@ __all__ = [
     "RetrieveResult",
     "SeriesRecord",
     "StudyRecord",
+    "check_timeout",
     "check_uid",
     "instance_path",
+    "printable",
 ]
 
 logger = logging.getLogger(__name__)
@@ -35,6 +40,12 @@ T = TypeVar("T")
 
 #: Most QIDO-RS pages one search may take (servers page with ``offset``).
 MAX_PAGES = 1000
+#: Largest decompressed body of a DICOM JSON answer (QIDO-RS), in bytes.
+MAX_JSON_BYTES = 64 * 2**20
+#: Largest decompressed body of any other answer (WADO-RS DICOM), in bytes.
+MAX_BODY_BYTES = 4 * 2**30
+#: Bytes read at a time from an answer (each step checks size and deadline).
+_CHUNK = 64 * 2**10
 
 #: A DICOM UID (PS3.5 §9.1): digits and dots, at most 64 characters.  UIDs
 #: from the server become file names, so anything else is refused.
@@ -221,10 +232,16 @@ class DicomWebSource:
     2. Network failures, HTTP errors and answers that are not DICOMweb raise
        :class:`recist.errors.DicomReadError` whose message names the URL (and
        the HTTP status); no ``requests`` exception escapes.
-    3. ``dicomweb-client`` retries a request once, 0.5 s later, when it fails
+    3. ``timeout_s`` bounds each request as a whole (connecting, the headers
+       and the body), not only each socket read: a server that drips its
+       answer byte by byte is cut off at the deadline.  Decompressed answers
+       are bounded too (:data:`MAX_JSON_BYTES` for searches,
+       :data:`MAX_BODY_BYTES` otherwise), so a gzip bomb is refused.
+    4. ``dicomweb-client`` retries a request once, 0.5 s later, when it fails
        to connect, times out, or gets HTTP 408/429/503/504; so a dead server
-       fails in about 0.5 s and a silent one after ``2 * timeout_s``.  A
-       :meth:`retrieve` cut short is resumed by calling it again.
+       fails in about 0.5 s and a silent or dripping one after about
+       ``2 * timeout_s``.  A :meth:`retrieve` cut short is resumed by calling
+       it again.
 
     Examples
     --------
@@ -243,9 +260,7 @@ class DicomWebSource:
         if not re.match(r"^https?://[^/\s]+", self.url):
             msg = f"DICOMweb URL must start with http:// or https://, got {self.url!r}"
             raise InvalidInputError(msg, location="url")
-        if not self.timeout_s > 0:
-            msg = f"timeout_s must be > 0, got {self.timeout_s!r}"
-            raise InvalidInputError(msg, location="timeout_s")
+        self.timeout_s = check_timeout(self.timeout_s)
 
     # -- plumbing ---------------------------------------------------------------
 
@@ -258,6 +273,7 @@ class DicomWebSource:
                     self.url,
                     headers=dict(self.headers) if self.headers else None,
                     timeout=self.timeout_s,
+                    session=_bounded_session(self.timeout_s),
                 )
             except ValueError as exc:
                 raise InvalidInputError(f"{self.url}: {exc}", location="url") from None
@@ -277,7 +293,7 @@ class DicomWebSource:
         except requests.HTTPError as exc:
             response = exc.response
             status = "" if response is None else f"HTTP {response.status_code}"
-            reason = "" if response is None else f" {response.reason}"
+            reason = "" if response is None else f" {printable(response.reason)}"
             where = self.url if response is None else response.url.split("?")[0]
             raise DicomReadError(
                 where, f"{what} failed: {status}{reason}".rstrip()
@@ -286,9 +302,17 @@ class DicomWebSource:
             last = getattr(exc.last_attempt, "value", None)
             code = getattr(last, "status_code", "?")
             where = str(getattr(last, "url", self.url)).split("?")[0]
-            reason = getattr(last, "reason", "")
+            reason = printable(str(getattr(last, "reason", "")))
             raise DicomReadError(
                 where, f"{what} failed: HTTP {code} {reason} (after a retry)"
+            ) from None
+        except _TooLarge as exc:
+            raise DicomReadError(self.url, f"{what} failed: {exc}") from None
+        except _Deadline:
+            raise DicomReadError(
+                self.url,
+                f"{what} failed: the answer did not complete within "
+                f"{self.timeout_s:g} s (a retry included)",
             ) from None
         except requests.exceptions.JSONDecodeError as exc:
             raise DicomReadError(
@@ -554,6 +578,157 @@ def _retrieve_one(
         )
 
     return request
+
+
+def check_timeout(value: float) -> float:
+    """Return a timeout in seconds if it is finite and > 0, else refuse it.
+
+    Examples
+    --------
+    >>> check_timeout(2.5)
+    2.5
+    >>> check_timeout(float("inf"))
+    Traceback (most recent call last):
+    ...
+    recist.errors.InvalidInputError: timeout must be a finite number of seconds > 0, got inf
+    """  # noqa: E501
+    try:
+        seconds = float(value)
+    except (TypeError, ValueError):
+        seconds = math.nan
+    if not (math.isfinite(seconds) and seconds > 0):
+        msg = f"timeout must be a finite number of seconds > 0, got {value!r}"
+        raise InvalidInputError(msg, location="timeout")
+    return seconds
+
+
+def printable(text: str) -> str:
+    r"""Return ``text`` with control characters escaped (safe for a terminal).
+
+    C0/C1 controls (ESC starts terminal escape sequences), DEL and Unicode
+    format characters (bidirectional overrides, ...) become ``\xNN`` /
+    ``\uNNNN`` escapes; everything else is kept.
+
+    Examples
+    --------
+    >>> printable("CT\x1b[2J chest")
+    'CT\\x1b[2J chest'
+    >>> printable("Müller\u202e")
+    'Müller\\u202e'
+    """
+    out = []
+    for ch in str(text):
+        if unicodedata.category(ch) in {"Cc", "Cf", "Zl", "Zp"}:
+            code = ord(ch)
+            out.append(f"\\x{code:02x}" if code < 0x100 else f"\\u{code:04x}")
+        else:
+            out.append(ch)
+    return "".join(out)
+
+
+class _Deadline(Exception):
+    """A request did not complete within its total deadline."""
+
+
+class _TooLarge(Exception):
+    """An answer decompressed past its bound."""
+
+
+def _bounded_session(total_s: float) -> Any:
+    """Return a ``requests.Session`` whose every request has a total deadline.
+
+    Each request runs with a watchdog: at ``total_s`` seconds after it began,
+    the sockets it opened are shut down, so a read blocked on a server that
+    drips its answer returns at once.  The body is read here in chunks of
+    :data:`_CHUNK` bytes, decompressed (gzip/deflate), and refused past
+    :data:`MAX_JSON_BYTES` (JSON) or :data:`MAX_BODY_BYTES` (anything else).
+    """
+    import socket
+    import threading
+
+    import requests
+    import urllib3
+    from requests.adapters import HTTPAdapter
+
+    local = threading.local()
+
+    def track(sock: Any) -> Any:
+        opened = getattr(local, "sockets", None)
+        if opened is not None:
+            opened.append(sock)
+        return sock
+
+    class _Http(urllib3.connection.HTTPConnection):
+        def _new_conn(self) -> Any:
+            return track(super()._new_conn())
+
+    class _Https(urllib3.connection.HTTPSConnection):
+        def _new_conn(self) -> Any:
+            return track(super()._new_conn())
+
+    class _HttpPool(urllib3.HTTPConnectionPool):
+        ConnectionCls = _Http
+
+    class _HttpsPool(urllib3.HTTPSConnectionPool):
+        ConnectionCls = _Https
+
+    class _Adapter(HTTPAdapter):
+        def init_poolmanager(self, *args: Any, **kwargs: Any) -> None:
+            super().init_poolmanager(*args, **kwargs)
+            self.poolmanager.pool_classes_by_scheme = {
+                "http": _HttpPool,
+                "https": _HttpsPool,
+            }
+
+    class _Session(requests.Session):
+        def request(  # type: ignore[override]
+            self, method: str, url: str, *args: Any, **kwargs: Any
+        ) -> requests.Response:
+            kwargs["stream"] = True
+            local.sockets = opened = []
+            expired = threading.Event()
+
+            def stop() -> None:
+                expired.set()
+                for sock in list(opened):
+                    with contextlib.suppress(OSError):
+                        sock.shutdown(socket.SHUT_RDWR)
+
+            timer = threading.Timer(total_s, stop)
+            timer.daemon = True
+            timer.start()
+            try:
+                response = super().request(method, url, *args, **kwargs)
+                kind = response.headers.get("Content-Type", "")
+                limit = MAX_JSON_BYTES if "json" in kind else MAX_BODY_BYTES
+                body = bytearray()
+                for chunk in response.iter_content(_CHUNK):
+                    body += chunk
+                    if len(body) > limit:
+                        response.close()
+                        msg = (
+                            f"the answer is larger than {limit // 2**20} MiB "
+                            "decompressed (refused)"
+                        )
+                        raise _TooLarge(msg)
+                response._content = bytes(body)
+                response._content_consumed = True
+            except (requests.RequestException, OSError, urllib3.exceptions.HTTPError):
+                if expired.is_set():
+                    raise _Deadline from None
+                raise
+            finally:
+                timer.cancel()
+                local.sockets = None
+            if expired.is_set():
+                raise _Deadline
+            return response
+
+    session = _Session()
+    adapter = _Adapter()
+    session.mount("http://", adapter)
+    session.mount("https://", adapter)
+    return session
 
 
 def _short(exc: BaseException) -> str:

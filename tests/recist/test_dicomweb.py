@@ -8,11 +8,13 @@ voxels and geometry as the originals.
 
 from __future__ import annotations
 
+import contextlib
 import http.server
 import json
 import subprocess
 import sys
 import threading
+import time
 from pathlib import Path
 from typing import Any
 
@@ -321,3 +323,131 @@ def test_answer_that_is_not_dicom_json(canned: Any, body: bytes) -> None:
     with pytest.raises(DicomReadError, match=r"not (a )?DICOM JSON|invalid") as info:
         DicomWebSource(url).studies()
     assert info.value.path == url
+
+
+# --- hostile servers (issue 12) ---------------------------------------------------
+
+
+class _Drip(http.server.BaseHTTPRequestHandler):
+    """Answers 200 with a JSON body it sends one byte every 0.2 s (never ends soon)."""
+
+    hits = 0
+
+    def do_GET(self) -> None:
+        type(self).hits += 1
+        self.send_response(200)
+        self.send_header("Content-Type", "application/dicom+json")
+        self.send_header("Content-Length", "100000")
+        self.end_headers()
+        try:
+            for _ in range(100000):
+                self.wfile.write(b" ")
+                self.wfile.flush()
+                time.sleep(0.2)
+        except OSError:  # the client hung up: what we want
+            pass
+
+    def log_message(self, *_: Any) -> None:
+        pass
+
+
+class _Bomb(http.server.BaseHTTPRequestHandler):
+    """Answers a search with a small gzip body that inflates to 1 GiB of JSON."""
+
+    body = b""
+
+    def do_GET(self) -> None:
+        self.send_response(200)
+        self.send_header("Content-Type", "application/dicom+json")
+        self.send_header("Content-Encoding", "gzip")
+        self.send_header("Content-Length", str(len(self.body)))
+        self.end_headers()
+        with contextlib.suppress(OSError):
+            self.wfile.write(self.body)
+
+    def log_message(self, *_: Any) -> None:
+        pass
+
+
+def _serve(handler: type) -> tuple[str, http.server.ThreadingHTTPServer]:
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    server.daemon_threads = True
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    return f"http://127.0.0.1:{server.server_address[1]}/dicom-web", server
+
+
+def test_slow_drip_server_is_cut_at_the_deadline(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    # Each byte comes within the socket timeout, so only a total deadline ends it
+    # (before: the fetch hung for 100000 * 0.2 s).
+    handler = type("Drip", (_Drip,), {"hits": 0})
+    url, server = _serve(handler)
+    try:
+        t0 = time.monotonic()
+        assert main(["fetch", url, "--list", "--timeout", "1"]) == 2
+        elapsed = time.monotonic() - t0
+    finally:
+        server.shutdown()
+        server.server_close()
+    # one try + one retry, 1 s each, 0.5 s apart (+ slack for a busy machine)
+    assert elapsed < 6, elapsed
+    err = capsys.readouterr().err
+    assert "did not complete within 1 s" in err
+    assert "Traceback" not in err
+
+
+def test_gzip_bomb_search_answer_is_refused(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    import gzip
+    import resource
+
+    # 128 gzip members of 8 MiB of spaces each (one stream, RFC 1952 2.2):
+    # ~1 MB that inflates to 1 GiB; the bound is 64 MiB decompressed
+    raw = gzip.compress(b" " * (8 << 20), compresslevel=9) * 128
+    assert len(raw) < 2 << 20
+    assert len(gzip.decompress(raw[: len(raw) // 64])) == 16 << 20
+    handler = type("Bomb", (_Bomb,), {"body": raw})
+    url, server = _serve(handler)
+    before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    try:
+        assert main(["fetch", url, "--list", "--timeout", "20"]) == 2
+    finally:
+        server.shutdown()
+        server.server_close()
+    grown_kib = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss - before
+    err = capsys.readouterr().err
+    assert "larger than 64 MiB decompressed" in err
+    assert grown_kib < 512 * 1024  # far below the 1 GiB the body inflates to
+
+
+@pytest.mark.parametrize("value", ["inf", "nan", "0", "-1", "1e999"])
+def test_timeout_must_be_finite_and_positive(
+    value: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    argv = ["fetch", "http://127.0.0.1:9/dicom-web", "--list", "--timeout", value]
+    assert main(argv) == 2
+    err = capsys.readouterr().err
+    assert "timeout must be a finite number of seconds > 0" in err
+    assert "Traceback" not in err
+
+
+def test_escape_sequences_from_the_server_are_not_printed_raw(
+    canned: Any, capsys: pytest.CaptureFixture[str]
+) -> None:
+    url, handler = canned
+    evil = "\x1b]0;owned\x07\x1b[2J\u202eCT"
+    study = {
+        "0020000D": {"vr": "UI", "Value": ["1.2.3"]},
+        "00081030": {"vr": "LO", "Value": [evil]},
+        "00100020": {"vr": "LO", "Value": ["P\x1b[31mX"]},
+    }
+    handler.status, handler.body = 200, json.dumps([study]).encode()
+    assert main(["fetch", url, "--list"]) == 0
+    out = capsys.readouterr().out
+    assert "\x1b" not in out
+    assert "\x07" not in out
+    assert "\u202e" not in out
+    assert "\\x1b]0;owned\\x07\\x1b[2J\\u202eCT" in out  # shown, escaped
+    assert "P\\x1b[31mX" in out
