@@ -477,6 +477,23 @@ class DicomWebSource:
 
     # -- WADO-RS ----------------------------------------------------------------
 
+    def _save(
+        self, root: Path, study_uid: str, series_uid: str, sop_uid: str, ds: Any
+    ) -> None:
+        """Write one received instance to its cache path (temp file + replace)."""
+        if (
+            str(ds.get("StudyInstanceUID", study_uid)) != study_uid
+            or str(ds.get("SeriesInstanceUID", series_uid)) != series_uid
+        ):
+            raise DicomReadError(
+                self.url,
+                f"instance {sop_uid}: the server sent it under another study/series",
+            )
+        path = instance_path(root, study_uid, series_uid, sop_uid)
+        check_output_dir(path.parent)
+        with replacing(path) as tmp:
+            ds.save_as(tmp, enforce_file_format=True)
+
     def retrieve(
         self,
         study_uid: str,
@@ -527,6 +544,9 @@ class DicomWebSource:
         -----
         1. The instances are listed with QIDO-RS; an instance whose file already
            exists and holds the same SOP Instance UID is not downloaded again.
+           A series missing more than one instance is retrieved with one
+           series-level request; an instance it lacks, or a series missing only
+           one, instance by instance.
         2. Instances are asked for in the transfer syntax the server stores
            (``transfer-syntax=*``), so nothing is transcoded on the way.
         """
@@ -537,26 +557,38 @@ class DicomWebSource:
         instances = self._instances(study_uid, series_uid)
         web = self._web()
         paths: list[Path] = []
-        fetched = 0
+        wanted: dict[str, list[str]] = {}  # series -> SOP UIDs not cached
         for series, sop in instances:
             path = instance_path(root, study_uid, series, sop)
             paths.append(path)
-            if _cached(path, sop):
-                continue
-            ds = self._call(
-                f"retrieve of instance {sop} (WADO-RS)",
-                _retrieve_one(web, study_uid, series, sop),
-            )
-            got = str(ds.get("SOPInstanceUID", ""))
-            if got != sop:
-                raise DicomReadError(
-                    self.url,
-                    f"asked for instance {sop}, the server sent {got or 'none'}",
+            if not _cached(path, sop):
+                wanted.setdefault(series, []).append(sop)
+        fetched = 0
+        for series, sops in wanted.items():
+            if len(sops) > 1:  # one series-level request (PS3.18 10.4.1)
+                datasets = self._call(
+                    f"retrieve of series {series} (WADO-RS)",
+                    _retrieve_series(web, study_uid, series),
                 )
-            check_output_dir(path.parent)
-            with replacing(path) as tmp:
-                ds.save_as(tmp, enforce_file_format=True)
-            fetched += 1
+                for ds in datasets:
+                    sop = str(ds.get("SOPInstanceUID", ""))
+                    if sop in sops:
+                        self._save(root, study_uid, series, sop, ds)
+                        fetched += 1
+                        sops.remove(sop)
+            for sop in sops:  # one instance, or what the series answer lacked
+                ds = self._call(
+                    f"retrieve of instance {sop} (WADO-RS)",
+                    _retrieve_one(web, study_uid, series, sop),
+                )
+                got = str(ds.get("SOPInstanceUID", ""))
+                if got != sop:
+                    raise DicomReadError(
+                        self.url,
+                        f"asked for instance {sop}, the server sent {got or 'none'}",
+                    )
+                self._save(root, study_uid, series, sop, ds)
+                fetched += 1
         logger.info(
             "%s: %d instance(s) downloaded, %d already cached in %s",
             self.url,
@@ -565,6 +597,17 @@ class DicomWebSource:
             root,
         )
         return RetrieveResult(files=tuple(sorted(paths)), downloaded=fetched)
+
+
+def _retrieve_series(web: Any, study_uid: str, series_uid: str) -> Callable[[], Any]:
+    """Return a request for a whole series in its stored transfer syntax."""
+
+    def request() -> Any:
+        return web.retrieve_series(
+            study_uid, series_uid, media_types=(("application/dicom", "*"),)
+        )
+
+    return request
 
 
 def _retrieve_one(

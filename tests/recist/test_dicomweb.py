@@ -16,7 +16,7 @@ import sys
 import threading
 import time
 from pathlib import Path
-from typing import Any
+from typing import Any, ClassVar
 
 import numpy as np
 import pydicom
@@ -451,3 +451,74 @@ def test_escape_sequences_from_the_server_are_not_printed_raw(
     assert "\u202e" not in out
     assert "\\x1b]0;owned\\x07\\x1b[2J\\u202eCT" in out  # shown, escaped
     assert "P\\x1b[31mX" in out
+
+
+# --- series-level WADO-RS, a whole patient (issue 14) -------------------------------
+
+
+class _Counting(http.server.BaseHTTPRequestHandler):
+    """Forwards GETs to ``upstream`` (the private Orthanc) and records each path."""
+
+    upstream = ""
+    paths: ClassVar[list[str]] = []
+
+    def do_GET(self) -> None:
+        import urllib.request
+
+        type(self).paths.append(self.path.split("?")[0])
+        req = urllib.request.Request(
+            self.upstream + self.path,
+            headers={k: v for k, v in self.headers.items() if k.lower() != "host"},
+        )
+        try:
+            with urllib.request.urlopen(req, timeout=30) as up:
+                body, status, headers = up.read(), up.status, up.headers
+        except urllib.error.HTTPError as exc:
+            body, status, headers = exc.read(), exc.code, exc.headers
+        self.send_response(status)
+        for k in ("Content-Type",):
+            if headers.get(k):
+                self.send_header(k, headers[k])
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        self.wfile.write(body)
+
+    def log_message(self, *_: Any) -> None:
+        pass
+
+
+@pytest.mark.slow  # the private Orthanc: ~6 s setup, shared
+def test_fetch_asks_once_per_series_and_a_whole_patient(
+    pacs: tuple[Orthanc, list[Any]],
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    import urllib.error  # noqa: F401  (used by the proxy)
+
+    server, visits = pacs
+    handler = type("Counting", (_Counting,), {"upstream": server.base_url, "paths": []})
+    url, proxy = _serve(handler)
+    try:
+        out = tmp_path / "patient"
+        argv = ["fetch", url, "--patient", visits[0]["patient"], str(out), "--json"]
+        assert main(argv) == 0
+        doc = json.loads(capsys.readouterr().out)
+    finally:
+        proxy.shutdown()
+        proxy.server_close()
+    n = sum(len(v["files"]) for v in visits)
+    assert doc["downloaded"] == n  # both visits of the patient
+    wado = [p for p in handler.paths if "/series/" in p and "/instances" not in p]
+    per_instance = [p for p in handler.paths if "/instances/" in p]
+    # one series-level WADO-RS request per series, none per instance
+    # (before: one request per instance, 2 x 64 here)
+    assert sorted(wado) == sorted(
+        f"/dicom-web/studies/{v['study']}/series/{v['series']}" for v in visits
+    )
+    assert per_instance == []
+    got = {s.series_uid: s for s in scan(out)}
+    assert set(got) == {v["series"] for v in visits}
+    for v in visits:  # the same voxels as the originals
+        a = read_volume(got[v["series"]])
+        b = read_volume(scan(v["files"][0].parent)[0])
+        np.testing.assert_array_equal(a.array, b.array)
