@@ -14,7 +14,7 @@ import logging
 import math
 import re
 import unicodedata
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, TypedDict, TypeVar
@@ -27,6 +27,7 @@ __all__ = [
     "DicomWebSource",
     "RetrieveResult",
     "SeriesRecord",
+    "StoreResult",
     "StudyRecord",
     "check_timeout",
     "check_uid",
@@ -209,6 +210,28 @@ class RetrieveResult:
     def cached(self) -> int:
         """How many files were already there (same SOP Instance UID)."""
         return len(self.files) - self.downloaded
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class StoreResult:
+    """What :meth:`DicomWebSource.store` sent and what the server said.
+
+    Attributes
+    ----------
+    stored : tuple of str
+        SOP Instance UIDs the server accepted (its Referenced SOP Sequence).
+    failed : tuple of (str, str)
+        ``(SOP Instance UID, reason)`` of each instance it refused (its
+        Failed SOP Sequence, PS3.18 Table 10.5.3-1; the reason is the Failure
+        Reason code, e.g. ``0xA700`` out of resources, ``0xC122`` refused).
+    """
+
+    stored: tuple[str, ...]
+    failed: tuple[tuple[str, str], ...]
+
+
+#: Instances sent per STOW-RS request (bounds the memory of one request).
+STORE_BATCH = 32
 
 
 @dataclass(slots=True)
@@ -475,6 +498,58 @@ class DicomWebSource:
             raise DicomReadError(self.url, f"no instances found for {what}")
         return sorted(set(out))
 
+    # -- STOW-RS ----------------------------------------------------------------
+
+    def store(self, files: Sequence[str | Path]) -> StoreResult:
+        """Send DICOM files to the server (STOW-RS), :data:`STORE_BATCH` at a time.
+
+        Parameters
+        ----------
+        files : sequence of path
+            DICOM files (images, SR, SEG, ...); each is read with pydicom.
+
+        Returns
+        -------
+        StoreResult
+            What the server accepted and refused (a refusal is not an error:
+            it is reported per instance).
+
+        Raises
+        ------
+        DicomReadError
+            A file is not DICOM, or the server cannot be reached / answers an
+            HTTP error for a whole request.
+        """
+        import pydicom
+        from pydicom.errors import InvalidDicomError
+
+        web = self._web()
+        stored: list[str] = []
+        failed: list[tuple[str, str]] = []
+        paths = [Path(f) for f in files]
+        for start in range(0, len(paths), STORE_BATCH):
+            batch = []
+            for path in paths[start : start + STORE_BATCH]:
+                try:
+                    batch.append(pydicom.dcmread(path))
+                except (InvalidDicomError, OSError, ValueError, EOFError) as exc:
+                    raise DicomReadError(str(path), f"not DICOM ({exc})") from None
+            answer = self._call(
+                f"store of {len(batch)} instance(s) (STOW-RS)", _store(web, batch)
+            )
+            sent = {str(ds.SOPInstanceUID) for ds in batch}
+            for item in getattr(answer, "ReferencedSOPSequence", []):
+                stored.append(str(item.get("ReferencedSOPInstanceUID", "")))
+            for item in getattr(answer, "FailedSOPSequence", []):
+                reason = item.get("FailureReason")
+                code = "" if reason is None else f"0x{int(reason):04X}"
+                uid = str(item.get("ReferencedSOPInstanceUID", ""))
+                failed.append((uid, code))
+            said = set(stored) | {uid for uid, _ in failed}
+            failed += [(u, "not in the answer") for u in sorted(sent - said)]
+        logger.info("%s: %d stored, %d refused", self.url, len(stored), len(failed))
+        return StoreResult(stored=tuple(stored), failed=tuple(failed))
+
     # -- WADO-RS ----------------------------------------------------------------
 
     def _save(
@@ -597,6 +672,15 @@ class DicomWebSource:
             root,
         )
         return RetrieveResult(files=tuple(sorted(paths)), downloaded=fetched)
+
+
+def _store(web: Any, datasets: list[Any]) -> Callable[[], Any]:
+    """Return a STOW-RS request storing ``datasets`` (one multipart POST)."""
+
+    def request() -> Any:
+        return web.store_instances(datasets)
+
+    return request
 
 
 def _retrieve_series(web: Any, study_uid: str, series_uid: str) -> Callable[[], Any]:

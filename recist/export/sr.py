@@ -928,6 +928,11 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         help="'baseline', an ISO date or 'all' (default: the latest; 'all' "
         "when OUT is a folder)",
     )
+    parser.add_argument(
+        "--push",
+        metavar="URL",
+        help="then send the SRs to this DICOMweb server (STOW-RS, as 'recist push')",
+    )
 
 
 def export_command(args: argparse.Namespace) -> int:
@@ -960,6 +965,10 @@ def export_command(args: argparse.Namespace) -> int:
         check_output_file(out)
     from recist.matching import check_images_in
 
+    if args.push:  # a bad URL is refused before anything is written
+        from recist.dicom._web import DicomWebSource
+
+        DicomWebSource(args.push)
     check_images_in(reading, args.images)  # another patient's images: exit 2
     notes: list[str] = []
     written = export_sr(reading, args.images, out, timepoints=chosen, notes=notes)
@@ -967,4 +976,9 @@ def export_command(args: argparse.Namespace) -> int:
         print(f"note: {note}")  # noqa: T201
     for path in written:
         print(path)  # noqa: T201
+    if args.push:
+        from recist.commands.push import push, report
+
+        result = push(args.push, [str(p) for p in written], headers={}, timeout_s=60)
+        return report(result, as_json=False)
     return 0

@@ -522,3 +522,68 @@ def test_fetch_asks_once_per_series_and_a_whole_patient(
         a = read_volume(got[v["series"]])
         b = read_volume(scan(v["files"][0].parent)[0])
         np.testing.assert_array_equal(a.array, b.array)
+
+
+# --- STOW-RS: push, export sr --push (issue 14) ---------------------------------------
+
+
+@pytest.mark.slow  # the private Orthanc: ~6 s setup, shared
+def test_export_sr_push_then_fetch_and_import_gives_the_reading(
+    pacs: tuple[Orthanc, list[Any]],
+    sample_study_dir: Path,
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    from recist.formats.reading import reading_to_dict, save_reading
+    from tests.recist.test_sr_roundtrip import sample_reading
+
+    server, visits = pacs
+    url = server.dicomweb_url
+    reading = sample_reading(sample_study_dir)
+    save_reading(reading, tmp_path / "r.json")
+    out = tmp_path / "srs"
+    argv = ["export", "sr", str(tmp_path / "r.json"), str(out) + "/"]
+    assert main([*argv, "--images", str(sample_study_dir), "--push", url]) == 0
+    assert "4 stored, 0 refused" in capsys.readouterr().out
+    # the server files each SR in its own study, one SR series per study
+    src = DicomWebSource(url)
+    for v in visits:
+        modalities = sorted(s["modality"] for s in src.series(v["study"]))
+        assert modalities == ["CT", "SR"]
+    # fetch everything back and import the SRs from the folder
+    got = tmp_path / "got"
+    for study in {s["study_uid"] for s in src.studies()}:
+        src.retrieve(study, dest=got)
+    back = tmp_path / "back.json"
+    argv = ["import", "sr", str(got), "--images", str(sample_study_dir), "--out"]
+    assert main([*argv, str(back)]) == 0
+    assert json.loads(back.read_text()) == reading_to_dict(reading)
+
+
+@pytest.mark.slow  # the private Orthanc: ~6 s setup, shared
+def test_push_a_folder_and_bad_input(
+    pacs: tuple[Orthanc, list[Any]],
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    server, visits = pacs
+    url = server.dicomweb_url
+    folder = tmp_path / "mixed"
+    folder.mkdir()
+    for f in visits[0]["files"][:3]:
+        (folder / f.name).write_bytes(f.read_bytes())
+    (folder / "notes.txt").write_text("not DICOM")  # passed over in a folder
+    assert main(["push", url, str(folder), "--json"]) == 0
+    doc = json.loads(capsys.readouterr().out)
+    assert sorted(doc["stored"]) == sorted(
+        str(pydicom.dcmread(f, stop_before_pixels=True).SOPInstanceUID)
+        for f in visits[0]["files"][:3]
+    )
+    assert doc["failed"] == []
+    assert main(["push", url, str(folder / "notes.txt")]) == 2  # named: must be DICOM
+    assert main(["push", url, str(tmp_path / "nothing")]) == 2
+    assert main(["push", "ftp://x", str(folder)]) == 2
+    err = capsys.readouterr().err
+    assert "not DICOM" in err
+    assert "no such file or folder" in err
+    assert "Traceback" not in err
