@@ -74,6 +74,7 @@ if TYPE_CHECKING:
     from pydicom import Dataset
 
 __all__ = [
+    "SegmentRef",
     "SliceGeometry",
     "add_arguments",
     "build_sr",
@@ -385,6 +386,7 @@ def build_sr(
     series_uid: str | None = None,
     instance_number: int = 1,
     notes: list[str] | None = None,
+    segments: Mapping[str, SegmentRef] | None = None,
 ) -> Dataset:
     """Build the TID 1500 SR of one time point of a reading.
 
@@ -405,6 +407,9 @@ def build_sr(
         Of the SR; a new series UID when None.
     notes : list of str, optional
         Receives data problems (points projected onto their plane...).
+    segments : Mapping[str, SegmentRef], optional
+        Tracking UID -> the SEG segment of that lesion (referenced from its
+        group; the SEG must be in ``evidence``).
 
     Returns
     -------
@@ -442,6 +447,9 @@ def build_sr(
         group = _lesion_group(
             hd, reading, e, tp_context, method, images, date, notes=notes
         )
+        seg = (segments or {}).get(tracking_uid(reading, e.lesion_id))
+        if seg is not None:
+            _reference_segment(hd, group, seg)
         is_planar = isinstance(
             group, hd.sr.PlanarROIMeasurementsAndQualitativeEvaluations
         )
@@ -516,6 +524,73 @@ def _character_set(sr: Dataset) -> None:
     sr.walk(visit)
     if found:
         sr.SpecificCharacterSet = "ISO_IR 192"
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class SegmentRef:
+    """One segment of a DICOM SEG, as an SR references it.
+
+    ``header`` is the SEG's dataset without pixel data (for the evidence).
+    """
+
+    sop_class_uid: str
+    sop_uid: str
+    study_uid: str
+    source_series_uid: str
+    segment_number: int
+    header: Any
+
+
+def _segments(paths: Sequence[str | Path]) -> dict[str, SegmentRef]:
+    """Read SEG headers: tracking UID -> segment (refuses what is not a SEG)."""
+    from pydicom import dcmread
+    from pydicom.errors import InvalidDicomError
+
+    out: dict[str, SegmentRef] = {}
+    for p in paths:
+        try:
+            ds = dcmread(p, stop_before_pixels=True)
+        except (InvalidDicomError, OSError, ValueError, EOFError) as exc:
+            raise InvalidInputError(f"--seg {p}: not DICOM ({exc})") from None
+        if str(ds.get("Modality", "")) != "SEG" or "SegmentSequence" not in ds:
+            raise InvalidInputError(f"--seg {p}: not a DICOM SEG")
+        series = ds.get("ReferencedSeriesSequence") or [{}]
+        source = str(series[0].get("SeriesInstanceUID", ""))
+        for item in ds.SegmentSequence:
+            uid = str(item.get("TrackingUID", ""))
+            if uid:
+                out[uid] = SegmentRef(
+                    sop_class_uid=str(ds.SOPClassUID),
+                    sop_uid=str(ds.SOPInstanceUID),
+                    study_uid=str(ds.StudyInstanceUID),
+                    source_series_uid=source,
+                    segment_number=int(item.SegmentNumber),
+                    header=ds,
+                )
+    return out
+
+
+def _reference_segment(hd: Any, group: Any, seg: SegmentRef) -> None:
+    """Add "Referenced Segment" + "Source series for segmentation" (as dcmqi)."""
+    from pydicom.sr.codedict import codes
+
+    item = hd.sr.ImageContentItem(
+        name=codes.DCM.ReferencedSegment,
+        referenced_sop_class_uid=seg.sop_class_uid,
+        referenced_sop_instance_uid=seg.sop_uid,
+        relationship_type=hd.sr.RelationshipTypeValues.CONTAINS,
+    )
+    ref = item.ReferencedSOPSequence[0]
+    ref.ReferencedSegmentNumber = seg.segment_number
+    group[0].ContentSequence.append(item)
+    if seg.source_series_uid:
+        group[0].ContentSequence.append(
+            hd.sr.UIDRefContentItem(
+                name=codes.DCM.SourceSeriesForSegmentation,
+                value=seg.source_series_uid,
+                relationship_type=hd.sr.RelationshipTypeValues.CONTAINS,
+            )
+        )
 
 
 def _library(evidence: Sequence[Dataset]) -> list[Dataset] | None:
@@ -788,6 +863,7 @@ def export_sr(
     *,
     timepoints: Sequence[int] | None = None,
     notes: list[str] | None = None,
+    segs: Sequence[str | Path] = (),
 ) -> list[Path]:
     """Write the SRs of a reading's time points.
 
@@ -804,6 +880,11 @@ def export_sr(
         0 = baseline, i = i-th follow-up; all when None.
     notes : list of str, optional
         Receives data problems.
+    segs : sequence of path, optional
+        DICOM SEGs of the reading (``recist export seg``): a lesion group of
+        the SEG's study whose tracking UID is a segment's gets a "Referenced
+        Segment" (DCM 121191) and "Source series for segmentation" (DCM
+        121232), as dcmqi writes them, and the SEG joins the evidence.
 
     Returns
     -------
@@ -827,6 +908,7 @@ def export_sr(
     except RecistError as exc:  # the reading is written even if it is invalid
         notes.append(f"no responses written: {exc}")
         assessment = None
+    segments = _segments(segs)
     series_uids: dict[str, str] = {}  # one SR series per study (a series is in one)
     built: list[tuple[int, Any]] = []
     written: list[Path] = []
@@ -844,6 +926,8 @@ def export_sr(
             paths = _study_of_date(reading, index, images)
         evidence = [dcmread(p, stop_before_pixels=True) for p in paths]
         study = str(evidence[0].StudyInstanceUID) if evidence else ""
+        here = {k: v for k, v in segments.items() if v.study_uid == study}
+        evidence += list({id(v.header): v.header for v in here.values()}.values())
         built.append(
             (
                 index,
@@ -856,6 +940,7 @@ def export_sr(
                     series_uid=series_uids.setdefault(study, hd.UID()),
                     instance_number=index + 1,
                     notes=notes,
+                    segments=here,
                 ),
             )
         )
@@ -929,6 +1014,14 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         "when OUT is a folder)",
     )
     parser.add_argument(
+        "--seg",
+        action="append",
+        default=[],
+        metavar="SEG.dcm",
+        help="a SEG of the reading (recist export seg): its lesions' groups "
+        "reference their segments (repeatable)",
+    )
+    parser.add_argument(
         "--push",
         metavar="URL",
         help="then send the SRs to this DICOMweb server (STOW-RS, as 'recist push')",
@@ -971,7 +1064,9 @@ def export_command(args: argparse.Namespace) -> int:
         DicomWebSource(args.push)
     check_images_in(reading, args.images)  # another patient's images: exit 2
     notes: list[str] = []
-    written = export_sr(reading, args.images, out, timepoints=chosen, notes=notes)
+    written = export_sr(
+        reading, args.images, out, timepoints=chosen, notes=notes, segs=args.seg
+    )
     for note in notes:
         print(f"note: {note}")  # noqa: T201
     for path in written:

@@ -122,6 +122,8 @@ _TIME_POINT_CONTEXT = {
 }
 _BASELINE_TYPES = {("C1442488", "UMLS"), ("121079", "DCM")}
 _DERIVATION = ("121401", "DCM")
+_REFERENCED_SEGMENT = ("121191", "DCM")
+_SEGMENTATION_FRAME = ("121214", "DCM")
 
 
 def _code(item: Any) -> dict[str, str] | None:
@@ -540,8 +542,13 @@ def _place(
             )
             refs = []
         data = region["graphic_data"] or []
-    elif group["source_images"]:
-        refs = group["source_images"][0]["references"]
+    else:
+        images = [
+            i
+            for i in group["source_images"]
+            if _key(i["concept"]) not in {_REFERENCED_SEGMENT, _SEGMENTATION_FRAME}
+        ]
+        refs = images[0]["references"] if images else []
     if not refs:
         return None, ()
     ref = refs[0]

@@ -348,3 +348,103 @@ def test_seg_segments_have_distinct_display_colours(
     colours = [tuple(s.RecommendedDisplayCIELabValue) for s in seg.SegmentSequence]
     assert len(colours) == 2
     assert colours[0] != colours[1]
+
+
+def test_sr_references_the_seg_of_the_same_lesion(sample: Path, tmp_path: Path) -> None:
+    from recist.export.seg import export_seg
+    from recist.export.sr import index_images, tracking_uid
+    from recist.export.sr_import import reading_from_srs
+    from recist.formats.reading import reading_to_dict
+
+    reading = sample_reading(sample)
+    mask = _t01_mask(sample, tmp_path / "t01.nii.gz")
+    seg_path = export_seg(
+        reading, sample / "20260105_baseline", {"T01": mask}, tmp_path / "seg.dcm"
+    )
+    seg = pydicom.dcmread(seg_path, stop_before_pixels=True)
+    save_reading(reading, tmp_path / "r.json")
+    out = tmp_path / "srs"
+    argv = ["export", "sr", str(tmp_path / "r.json"), str(out) + "/", "--images"]
+    assert main([*argv, str(sample), "--seg", str(seg_path)]) == 0
+    files = sorted(out.glob("*.dcm"))
+    base = pydicom.dcmread(files[0])
+    groups = {}
+    for g in base.ContentSequence[-1].ContentSequence:
+        uid = next(i.UID for i in g.ContentSequence if i.ValueType == "UIDREF")
+        groups[uid] = g
+    t01 = groups[tracking_uid(reading, "T01")]
+    (ref,) = [
+        i
+        for i in t01.ContentSequence
+        if i.ConceptNameCodeSequence[0].CodeValue == "121191"  # Referenced Segment
+    ]
+    sop = ref.ReferencedSOPSequence[0]
+    assert sop.ReferencedSOPInstanceUID == seg.SOPInstanceUID
+    assert sop.ReferencedSOPClassUID == seg.SOPClassUID
+    assert sop.ReferencedSegmentNumber == 1
+    (src,) = [
+        i
+        for i in t01.ContentSequence
+        if i.ConceptNameCodeSequence[0].CodeValue == "121232"
+    ]
+    assert seg.ReferencedSeriesSequence[0].SeriesInstanceUID == src.UID
+    evidence = {
+        i.ReferencedSOPInstanceUID
+        for s in base.CurrentRequestedProcedureEvidenceSequence
+        for r in s.ReferencedSeriesSequence
+        for i in r.ReferencedSOPSequence
+    }
+    assert seg.SOPInstanceUID in evidence
+    # only the baseline SR (the SEG's study) references it; nothing else changes
+    for f in files[1:]:
+        assert seg.SOPInstanceUID.encode() not in f.read_bytes()
+    back = reading_from_srs(files, images=index_images(sample))
+    assert back.reading is not None
+    assert reading_to_dict(back.reading) == reading_to_dict(reading)
+
+
+# --- dcmqi's tid1500reader (Slicer's QuantitativeReporting reads SRs with dcmqi) ---
+
+
+def test_dcmqi_tid1500reader_reads_every_group(
+    srs: list[Path], sample: Path, tmp_path: Path
+) -> None:
+    import shutil
+    import subprocess
+    import sys
+
+    exe = shutil.which("tid1500reader") or shutil.which(
+        "tid1500reader", path=str(Path(sys.executable).parent)
+    )
+    if exe is None:
+        pytest.skip("dcmqi's tid1500reader is absent (pip install dcmqi)")
+    reading = sample_reading(sample)
+    for index, path in enumerate(srs):
+        out = tmp_path / f"{index}.json"
+        run = subprocess.run(
+            [exe, "--inputDICOM", str(path), "--outputMetadata", str(out)],
+            capture_output=True,
+            text=True,
+            check=False,
+            timeout=120,
+        )
+        assert run.returncode == 0, run.stderr
+        doc = json.loads(out.read_text())
+        got = {
+            m["TrackingIdentifier"]: {
+                i["quantity"]["CodeMeaning"]: i["value"] for i in m["measurementItems"]
+            }
+            for m in doc["Measurements"]
+        }
+        if index == 0:
+            want = {
+                t.lesion_id: t.baseline.diameter_mm for t in reading.baseline.targets
+            }
+        else:
+            tp = reading.followups[index - 1]
+            want = {k: m.diameter_mm for k, m in tp.targets.items()}
+        for lid, mm in want.items():
+            axis = "Short axis" if lid == "T04" else "Long axis"  # T04: the node
+            assert float(got[lid][axis]) == float(mm)
+        assert "NT01" in got
+        assert len(doc["imageLibrary"]) == 4  # one entry per calliper image
