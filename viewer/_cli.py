@@ -24,7 +24,13 @@ def add_subparser(subparsers: Any) -> None:
         ),
     )
     p.add_argument(
-        "path", type=Path, help="folder, zip or file with the patient's studies"
+        "path",
+        help="folder, zip or file with the patient's studies, or a DICOMweb "
+        "server as dicomweb+http://HOST/dicom-web (with --study or --patient)",
+    )
+    p.add_argument("--study", metavar="UID", help="with dicomweb+http: this study")
+    p.add_argument(
+        "--patient", metavar="ID", help="with dicomweb+http: every study of a patient"
     )
     p.add_argument("--reading", type=Path, help="reading file to open or create (JSON)")
     p.add_argument("--timepoint", help="study date to show first (YYYY-MM-DD)")
@@ -104,8 +110,17 @@ def ensure_display() -> _Xvfb | None:
 
 def run(args: argparse.Namespace) -> int:
     """Open the workstation; with ``--screenshot`` save the window and exit 0."""
+    from recist.dicom._web import fetch_to_cache, is_dicomweb
     from recist.errors import RecistError
 
+    if is_dicomweb(args.path):  # download (or reuse) the studies in the cache
+        args.path = fetch_to_cache(
+            args.path, study_uid=args.study, patient_id=args.patient
+        )
+    elif args.study or args.patient:
+        print("recist view: --study/--patient go with a dicomweb+http:// location")
+        return 2
+    args.path = Path(args.path)
     if args.screenshot and not (
         os.environ.get("DISPLAY") or os.environ.get("WAYLAND_DISPLAY")
     ):

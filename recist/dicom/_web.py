@@ -31,7 +31,9 @@ __all__ = [
     "StudyRecord",
     "check_timeout",
     "check_uid",
+    "fetch_to_cache",
     "instance_path",
+    "is_dicomweb",
     "printable",
 ]
 
@@ -705,6 +707,86 @@ def _retrieve_one(
         )
 
     return request
+
+
+#: Scheme prefix of a DICOMweb location given where a path is expected.
+DICOMWEB_PREFIX = "dicomweb+"
+
+
+def is_dicomweb(location: str | Path) -> bool:
+    """Whether ``location`` names a DICOMweb service (``dicomweb+http(s)://...``).
+
+    Examples
+    --------
+    >>> is_dicomweb("dicomweb+http://pacs:8042/dicom-web"), is_dicomweb("study/")
+    (True, False)
+    """
+    return str(location).startswith(
+        (f"{DICOMWEB_PREFIX}http://", f"{DICOMWEB_PREFIX}https://")
+    )
+
+
+def default_cache() -> Path:
+    """Return the DICOMweb cache: ``$RECIST_CACHE/dicomweb`` or ~/.cache/recist."""
+    import os
+
+    root = os.environ.get("RECIST_CACHE")
+    return (Path(root) if root else Path.home() / ".cache" / "recist") / "dicomweb"
+
+
+def fetch_to_cache(
+    location: str,
+    *,
+    study_uid: str | None = None,
+    patient_id: str | None = None,
+    cache: str | Path | None = None,
+    timeout_s: float = 20.0,
+) -> Path:
+    """Download a study, or every study of a patient, into the cache.
+
+    Parameters
+    ----------
+    location : str
+        ``dicomweb+http://host/dicom-web`` (or ``https``).
+    study_uid, patient_id : str
+        Exactly one of them.
+    cache : path, optional
+        Cache root (default :func:`default_cache`); instances already there
+        are not downloaded again.
+
+    Returns
+    -------
+    Path
+        A folder holding only what was asked for: ``<cache>/<host>/<study>``
+        for a study, ``<cache>/<host>/patient-<sha1 of the ID>`` for a patient,
+        ready for :func:`recist.dicom.scan` or ``recist view``.
+    """
+    import hashlib
+    from urllib.parse import urlsplit
+
+    if not is_dicomweb(location):
+        msg = f"{location!r} is not a dicomweb+http(s):// location"
+        raise InvalidInputError(msg, location="url")
+    if (study_uid is None) == (patient_id is None):
+        msg = "give --study UID or --patient ID with a dicomweb+http location"
+        raise InvalidInputError(msg, location="url")
+    url = location.removeprefix(DICOMWEB_PREFIX)
+    source = DicomWebSource(url, timeout_s=timeout_s)
+    host = re.sub(r"[^A-Za-z0-9.-]+", "_", urlsplit(url).netloc) or "server"
+    root = Path(cache) if cache is not None else default_cache()
+    if study_uid is not None:
+        check_uid(study_uid, what="study UID")
+        source.retrieve_report(study_uid, dest=root / host)
+        return root / host / study_uid
+    assert patient_id is not None
+    digest = hashlib.sha1(patient_id.encode(), usedforsecurity=False).hexdigest()
+    folder = root / host / f"patient-{digest[:16]}"
+    studies = source.studies(patient_id=patient_id)
+    if not studies:
+        raise DicomReadError(url, f"no study of patient {patient_id!r}")
+    for s in studies:
+        source.retrieve_report(s["study_uid"], dest=folder)
+    return folder
 
 
 def check_timeout(value: float) -> float:

@@ -11,6 +11,7 @@ from __future__ import annotations
 import contextlib
 import http.server
 import json
+import os
 import subprocess
 import sys
 import threading
@@ -587,3 +588,56 @@ def test_push_a_folder_and_bad_input(
     assert "not DICOM" in err
     assert "no such file or folder" in err
     assert "Traceback" not in err
+
+
+# --- recist view dicomweb+http://... (issue 14) --------------------------------------
+
+
+@pytest.mark.slow  # the private Orthanc: ~6 s setup, shared
+def test_fetch_to_cache_study_and_patient(
+    pacs: tuple[Orthanc, list[Any]], tmp_path: Path
+) -> None:
+    from recist.dicom._web import fetch_to_cache
+
+    server, visits = pacs
+    where = "dicomweb+" + server.dicomweb_url
+    folder = fetch_to_cache(where, study_uid=visits[1]["study"], cache=tmp_path)
+    (series,) = scan(folder)  # only the study asked for
+    assert series.series_uid == visits[1]["series"]
+    stamps = {p: p.stat().st_mtime_ns for p in folder.rglob("*.dcm")}
+    assert fetch_to_cache(where, study_uid=visits[1]["study"], cache=tmp_path) == folder
+    assert {p: p.stat().st_mtime_ns for p in folder.rglob("*.dcm")} == stamps  # cached
+    patient = fetch_to_cache(where, patient_id=visits[0]["patient"], cache=tmp_path)
+    assert {s.study_uid for s in scan(patient)} >= {v["study"] for v in visits}
+    with pytest.raises(InvalidInputError, match="--study UID or --patient ID"):
+        fetch_to_cache(where, cache=tmp_path)
+    with pytest.raises(DicomReadError, match="no study of patient"):
+        fetch_to_cache(where, patient_id="NOBODY", cache=tmp_path)
+
+
+@pytest.mark.slow  # Orthanc + the viewer on a virtual display
+def test_view_a_study_straight_from_the_server(
+    pacs: tuple[Orthanc, list[Any]], tmp_path: Path
+) -> None:
+    pytest.importorskip("napari", reason="extra 'viewer' not installed")
+    from skimage.io import imread
+
+    server, visits = pacs
+    out = tmp_path / "shot.png"
+    env = {k: v for k, v in os.environ.items() if k != "DISPLAY"}
+    env["RECIST_CACHE"] = str(tmp_path / "cache")
+    env["RECIST_HOME"] = str(tmp_path)
+    cmd = [sys.executable, "-m", "recist.cli", "view"]
+    cmd += ["dicomweb+" + server.dicomweb_url, "--study", visits[0]["study"]]
+    cmd += ["--screenshot", str(out)]
+    done = subprocess.run(cmd, env=env, capture_output=True, text=True, timeout=180)
+    assert done.returncode == 0, done.stderr[-2000:]
+    cached = list((tmp_path / "cache").rglob("*.dcm"))
+    assert len(cached) == len(visits[0]["files"])
+    img = imread(out)
+    mid = img[
+        img.shape[0] // 4 : 3 * img.shape[0] // 4,
+        img.shape[1] // 3 : 2 * img.shape[1] // 3,
+        0,
+    ]
+    assert len(np.unique(mid)) > 50  # CT on the canvas
