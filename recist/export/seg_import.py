@@ -240,7 +240,7 @@ def _read_dataset(path: Path) -> Any:
     from pydicom import dcmread
     from pydicom.errors import InvalidDicomError
 
-    from recist.export.sr_import import truncation
+    from recist.dicom._header import truncation
 
     if not path.is_file():
         raise DicomReadError(path, "no such file")
