@@ -266,6 +266,7 @@ async function run(file) {
     image: a.metadata.referencedImageId,
     points: (a.data.handles.points || []).length,
     world: (a.data.handles.points || []).map((p) => Array.from(p)),
+    lines: Object.values(a.data.renderableData || {}).reduce((n, v) => n + v.length, 0),
     label: a.data.label || null,
   }));
   result.log = [...new Set(logged.filter(Boolean))];

@@ -120,6 +120,7 @@ def _place(
             if _key(i["concept"]) not in {_REFERENCED_SEGMENT, _SEGMENTATION_FRAME}
         ]
         refs = images[0]["references"] if images else []
+        data = _axis_lines(group)  # a node: its axes' lines under the NUMs
     if not refs:
         return None, ()
     ref = refs[0]
@@ -146,14 +147,31 @@ def _place(
 
 
 def _lengths(group: Mapping[str, Any]) -> list[Decimal]:
-    out = []
-    for m in group["measurements"]:
-        k = _key(m["concept"])
-        if k in {
-            (C.LONG_AXIS.value, C.LONG_AXIS.scheme_designator),
-            (C.SHORT_AXIS.value, C.SHORT_AXIS.scheme_designator),
-        } and isinstance(m["value"], Decimal):
-            out.append(m["value"])
+    """Return the recorded diameters: short axes of a node, else long axes."""
+    axis = C.SHORT_AXIS if _nodal(group) else C.LONG_AXIS
+    return [
+        m["value"]
+        for m in group["measurements"]
+        if _key(m["concept"]) == (axis.value, axis.scheme_designator)
+        and isinstance(m["value"], Decimal)
+    ]
+
+
+def _axis_lines(group: Mapping[str, Any]) -> list[float]:
+    """Graphic data of the long- then short-axis lines under the group's NUMs.
+
+    A node measured on both axes is written as NUMs each INFERRED FROM its
+    own 2-point POLYLINE (see :mod:`recist.export.sr`).
+    """
+    out: list[float] = []
+    for axis in (C.LONG_AXIS, C.SHORT_AXIS):
+        for m in group["measurements"]:
+            if _key(m["concept"]) != (axis.value, axis.scheme_designator):
+                continue
+            for mod in m.get("modifiers", []):
+                if mod.get("graphic_type") == "POLYLINE" and mod.get("graphic_data"):
+                    out += list(mod["graphic_data"])
+                    break
     return out
 
 

@@ -28,8 +28,10 @@ Content of one SR (all groups in the Imaging Measurements container)
    fragment of a split lesion); the callipers as the group's image region, a
    POLYLINE SCOORD in the image's pixel coordinates (``(column, row)``, the
    top-left corner of the top-left pixel at ``(0, 0)``, PS3.3 C.18.6.1.2): the
-   long axis, then the short axis for nodes, exactly the reading's
-   ``endpoints_lps`` in order.
+   long axis, the reading's ``endpoints_lps``.  A node measured on both axes
+   is a TID 1501 group instead: NUM "Short axis" (the value) and NUM "Long
+   axis" (its calliper distance), each INFERRED FROM its own 2-point POLYLINE,
+   so viewers draw two lines.
 2. A group ``"RECIST time point"`` (TID 1501) with the engine's responses of
    the time point (target, non-target, new lesions, overall; coined codes whose
    meaning is the CDISC term) and one TEXT item "RECIST reading properties"
@@ -450,10 +452,8 @@ def build_sr(
         seg = (segments or {}).get(tracking_uid(reading, e.lesion_id))
         if seg is not None:
             _reference_segment(hd, group, seg)
-        is_planar = isinstance(
-            group, hd.sr.PlanarROIMeasurementsAndQualitativeEvaluations
-        )
-        (planar if is_planar else other).append(group)
+        drawn = all(_where(e))  # an image and callipers: drawn by viewers
+        (planar if drawn else other).append(group)
     order = [e.lesion_id for e in entries]
     # groups without coordinates first: OHIF v3's SR loader stops at the first
     # one it meets after the planar groups (it walks them from the end)
@@ -704,6 +704,8 @@ def _lesion_group(
                 "image plane were projected onto it"
             )
         frames = None if plane.frame is None else [plane.frame]
+        if e.nodal and len(coords) == 4 and len(_lengths(e)) == 1:
+            return _node_group(hd, e, common, points, coords, plane, frames)
         region = hd.sr.ImageRegion(
             graphic_type=hd.sr.GraphicTypeValues.POLYLINE
             if len(coords) > 1
@@ -746,6 +748,71 @@ def _lesion_group(
             )
         )
     return group
+
+
+def _node_group(
+    hd: Any,
+    e: _LesionEntry,
+    common: dict[str, Any],
+    points: Sequence[PointLPS],
+    coords: list[tuple[float, float]],
+    plane: SliceGeometry,
+    frames: list[int] | None,
+) -> Any:
+    """Return a node's group (TID 1501) whose axes are NUMs with their lines.
+
+    A node is measured on both axes: "Short axis" (the RECIST value) and "Long
+    axis" (its calliper distance to 0.01 mm), each INFERRED FROM its own
+    2-point POLYLINE (TID 300), so viewers draw two lines rather than one
+    4-point polyline (which OHIF takes for a rectangle).  TID 1411 allows one
+    region and no coordinates under its measurements, hence TID 1501.
+    """
+    import math
+
+    def line(c: list[tuple[float, float]]) -> Any:
+        return hd.sr.CoordinatesForMeasurement(
+            graphic_type=hd.sr.GraphicTypeValues.POLYLINE,
+            graphic_data=_array(c),
+            source_image=hd.sr.SourceImageForRegion(
+                referenced_sop_class_uid=plane.sop_class_uid,
+                referenced_sop_instance_uid=plane.sop_uid,
+                referenced_frame_numbers=frames,
+            ),
+        )
+
+    def num(concept: Any, value: Decimal, c: list[tuple[float, float]]) -> Any:
+        item = hd.sr.Measurement(
+            name=concept,
+            value=float(value),
+            unit=C.MM,
+            referenced_coordinates=[line(c)],
+        )
+        item[0].MeasuredValueSequence[0].NumericValue = _ds(value)
+        return item
+
+    (short,) = _lengths(e)
+    long_mm = Decimal(f"{math.dist(points[0], points[1]):.2f}")
+    rest = [
+        m
+        for m in common["measurements"] or []
+        if m[0].ConceptNameCodeSequence[0].CodeValue != C.SHORT_AXIS.value
+    ]
+    common = {
+        **common,
+        "measurements": [
+            num(C.SHORT_AXIS, short, coords[2:]),
+            num(C.LONG_AXIS, long_mm, coords[:2]),
+            *rest,
+        ],
+        "source_images": [
+            hd.sr.SourceImageForMeasurementGroup(
+                referenced_sop_class_uid=plane.sop_class_uid,
+                referenced_sop_instance_uid=plane.sop_uid,
+                referenced_frame_numbers=frames,
+            )
+        ],
+    }
+    return hd.sr.MeasurementsAndQualitativeEvaluations(**common)
 
 
 def _site_text_needed(site: str) -> bool:

@@ -34,14 +34,17 @@ def sample(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 
 def _callipers(reading, index: int) -> dict[str, tuple]:
-    """Lesion id -> (SOP UID, LPS endpoints) of the time point's callipers."""
+    """Lesion id -> (SOP UID, LPS endpoints drawn) of the time point's callipers.
+
+    A node's region is its short axis (the RECIST value): the last two points.
+    """
     if index == 0:
         items = [(t.lesion_id, t.baseline) for t in reading.baseline.targets]
     else:
         tp = reading.followups[index - 1]
         items = list(tp.targets.items()) + [(n.lesion_id, n) for n in tp.new_lesions]
     return {
-        lid: (m.image.sop_uid, m.endpoints_lps)
+        lid: (m.image.sop_uid, m.endpoints_lps[-2:])
         for lid, m in items
         if m is not None and m.image is not None and m.endpoints_lps
     }
@@ -68,4 +71,8 @@ def test_ohif_draws_every_calliper(sample: Path, tmp_path: Path, which: str) -> 
             assert a["image"] == f"sop:{sop}:1"
             assert a["graphic_type"] == "POLYLINE"
             np.testing.assert_allclose(a["world"], ends, atol=1e-3)
+            nodal = lid in {"T04"}  # the sample's node: both axes, two lines
+            assert a["lines"] == (2 if nodal else 1)
         assert len(drawn) == len(want)
+        for m in result["measurements"]:  # a calliper is a line, not a rectangle
+            assert "RectangleROI" not in m["tools"], m
