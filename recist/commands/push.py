@@ -101,8 +101,10 @@ def report(result: Any, *, as_json: bool) -> int:
         }
         print(json.dumps(doc, indent=2))
     else:
+        from recist.dicom._web import printable  # the UIDs come from the server
+
         for uid, reason in result.failed:
-            print(f"refused: {uid} ({reason})", file=sys.stderr)
+            print(f"refused: {printable(uid)} ({printable(reason)})", file=sys.stderr)
         print(f"{len(result.stored)} stored, {len(result.failed)} refused")
     return 1 if result.failed else 0
 
