@@ -514,3 +514,31 @@ def test_time_point_context_dates_and_baseline(tmp_path: Path) -> None:
     reasons = "\n".join(result.skipped)
     assert "early.dcm: dated 2003-12-01, before the baseline" in reasons
     assert "from the time point context" in "\n".join(result.notes)
+
+
+def test_group_whose_finding_is_an_organ_is_not_a_lesion(tmp_path: Path) -> None:
+    # no finding category, finding = SCT Liver (an organ): a liver measurement,
+    # not a lesion (#14); the nodule keeps its category and stays a target
+    sr, _ = _hd()
+    ds = pydicom.dcmread(sr)
+    for group in ds.ContentSequence[-1].ContentSequence:
+        if "Aorta0001" not in str(group):
+            continue
+        keep = []
+        for item in group.ContentSequence:
+            code = item.ConceptNameCodeSequence[0].CodeValue
+            if code == "276214006":  # finding category: dropped
+                continue
+            if code == "121071":  # finding: Liver
+                item.ConceptCodeSequence[0].CodeValue = "10200004"
+                item.ConceptCodeSequence[0].CodeMeaning = "Liver"
+            keep.append(item)
+        group.ContentSequence = keep
+    path = tmp_path / "organ.dcm"
+    ds.save_as(path)
+    result = reading_from_srs([path])
+    assert result.reading is not None
+    assert [t.lesion_id for t in result.reading.baseline.targets] == ["LungNodule0001"]
+    assert "'Aorta0001': finding 'Liver' is an organ: not a lesion" in "\n".join(
+        result.skipped
+    )
