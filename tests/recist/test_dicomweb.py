@@ -641,3 +641,58 @@ def test_view_a_study_straight_from_the_server(
         0,
     ]
     assert len(np.unique(mid)) > 50  # CT on the canvas
+
+
+class _Stow(http.server.BaseHTTPRequestHandler):
+    """A STOW-RS server that stores all but one SOP Instance UID (202, PS3.18)."""
+
+    refuse = ""
+    sops: ClassVar[list[str]] = []
+
+    def do_POST(self) -> None:
+        body = self.rfile.read(int(self.headers["Content-Length"]))
+        # the instances sent: those of ``sops`` whose UID is in the body
+        ok = [u for u in self.sops if u.encode() in body and u != self.refuse]
+        answer = {
+            "00081199": {  # Referenced SOP Sequence
+                "vr": "SQ",
+                "Value": [{"00081155": {"vr": "UI", "Value": [u]}} for u in ok],
+            },
+            "00081198": {  # Failed SOP Sequence: 0xA700 out of resources
+                "vr": "SQ",
+                "Value": [
+                    {
+                        "00081155": {"vr": "UI", "Value": [self.refuse]},
+                        "00081197": {"vr": "US", "Value": [0xA700]},
+                    }
+                ],
+            },
+        }
+        data = json.dumps(answer).encode()
+        self.send_response(202)
+        self.send_header("Content-Type", "application/dicom+json")
+        self.send_header("Content-Length", str(len(data)))
+        self.end_headers()
+        self.wfile.write(data)
+
+    def log_message(self, *_: Any) -> None:
+        pass
+
+
+def test_push_reports_what_the_server_refused(
+    sample_study_dir: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    files = sorted((sample_study_dir / VISITS[0] / "CT").glob("*.dcm"))[:2]
+    sops = [
+        str(pydicom.dcmread(f, stop_before_pixels=True).SOPInstanceUID) for f in files
+    ]
+    handler = type("Stow", (_Stow,), {"refuse": sops[1], "sops": sops})
+    url, server = _serve(handler)
+    try:
+        assert main(["push", url, *map(str, files)]) == 1  # something refused
+    finally:
+        server.shutdown()
+        server.server_close()
+    captured = capsys.readouterr()
+    assert f"refused: {sops[1]} (0xA700)" in captured.err
+    assert "1 stored, 1 refused" in captured.out
