@@ -6,6 +6,7 @@ globals) and raises :class:`~recist.errors.RuleViolation` for invalid input.
 
 from __future__ import annotations
 
+import datetime as dt
 import logging
 from dataclasses import replace
 from decimal import Decimal
@@ -32,6 +33,7 @@ def assess(
     criteria: Criteria | str | None = None,
     confirmation_min_days: int | None = None,
     sd_min_days: int | None = None,
+    reference_date: dt.date | None = None,
 ) -> Assessment:
     """Derive every time-point response and the best overall response.
 
@@ -43,6 +45,9 @@ def assess(
         Override the reading's options (None: keep them).
     criteria : Criteria or str, optional
         Override the reading's criteria (``"RECIST 1.1"`` or ``"iRECIST"``).
+    reference_date : datetime.date, optional
+        Day from which ``sd_min_days`` counts (e.g. first dose); default the
+        baseline scan date (R-11).
 
     Returns
     -------
@@ -112,7 +117,7 @@ def assess(
     def bor(confirm: bool) -> Assessed[Response]:
         return best_overall_response(
             seq,
-            baseline_date=reading.baseline.date,
+            baseline_date=reference_date or reading.baseline.date,
             criteria=crit,
             confirmation=confirm,
             confirmation_min_days=opts.confirmation_min_days,

@@ -179,6 +179,8 @@ class Measurement:
         The image the measurement was made on.
     endpoints_lps : tuple of (x, y, z)
         Calliper endpoints in LPS mm: long axis, then short axis for nodes.
+    reason_not_done : str or None
+        Why a ``NOT_EVALUATED`` value was not measured (SDTM ``TRREASND``).
 
     Examples
     --------
@@ -196,9 +198,14 @@ class Measurement:
     coalesced_into: str | None = None
     image: ImageRef | None = None
     endpoints_lps: tuple[PointLPS, ...] = ()
+    reason_not_done: str | None = None
 
     def __post_init__(self) -> None:
         kind = MeasurementKind(self.kind)
+        if self.reason_not_done is not None and kind is not (
+            MeasurementKind.NOT_EVALUATED
+        ):
+            raise InvalidMeasurementError(f"{kind.value} has no reason_not_done")
         if self.kind is not kind:
             object.__setattr__(self, "kind", kind)
         d = self.diameter_mm
@@ -459,6 +466,70 @@ class AuditEntry:
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
+class Proposal:
+    """A lesion found at a time point by registration, waiting for a reader.
+
+    The engine never counts a proposal: it becomes a measurement only when a
+    reader accepts it (:func:`recist.tracking.accept_proposal`).
+
+    Parameters
+    ----------
+    lesion_id : str
+        The lesion followed (TULNKID): a target, non-target or earlier new lesion.
+    date : datetime.date
+        The time point it was looked for at.
+    role : str
+        ``TARGET``, ``NON-TARGET`` or ``NEW``.
+    found : bool
+        False: nothing was found where the lesion should be (vanished, or the
+        registration failed); ``measurement`` is then None.
+    measurement : Measurement or None
+        The proposed RECIST value (long axis, or short axis if nodal) with its
+        slice and calliper endpoints.
+    long_axis_mm, short_axis_mm : Decimal or None
+        Both axes of the proposed segmentation, on the measured slice.
+    center_lps : (float, float, float) or None
+        Proposed lesion centre (LPS mm).
+    source_date : datetime.date
+        The time point whose measurement was propagated.
+    residual_mm : float or None
+        Distance from where the registration put the lesion centre to the centre
+        of what was segmented there.
+    similarity : float or None
+        Normalised cross-correlation of the lesion's neighbourhood after local
+        registration (1 = identical).
+    flags : tuple of str
+        Reasons for the reader to look twice (``LOW_SIMILARITY``, ``NEAR_EDGE``,
+        ``SEGMENTATION_FAILED``, ``FAR_FROM_MAPPED``, ``LARGE_LOCAL_SHIFT``).
+    reason : str
+        One line: how the proposal was made.
+    """
+
+    lesion_id: str
+    date: dt.date
+    role: str
+    found: bool
+    source_date: dt.date
+    measurement: Measurement | None = None
+    long_axis_mm: Decimal | None = None
+    short_axis_mm: Decimal | None = None
+    center_lps: PointLPS | None = None
+    residual_mm: float | None = None
+    similarity: float | None = None
+    flags: tuple[str, ...] = ()
+    reason: str = ""
+
+    def __post_init__(self) -> None:
+        if self.role not in ("TARGET", "NON-TARGET", "NEW"):
+            msg = f"proposal role must be TARGET, NON-TARGET or NEW, got {self.role!r}"
+            raise InvalidInputError(msg)
+        if self.found != (self.measurement is not None) and self.role != "NON-TARGET":
+            msg = f"{self.lesion_id}: a found proposal needs a measurement, else none"
+            raise InvalidInputError(msg)
+        object.__setattr__(self, "flags", tuple(self.flags))
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
 class Reading:
     """One reader's assessments of one subject.
 
@@ -478,6 +549,12 @@ class Reading:
         The case-format ``id``.
     description : str or None
     audit : tuple of AuditEntry
+    subject : Mapping[str, str]
+        Optional subject-level data as DM/ADSL variables (``ARM``,
+        ``RFSTDTC``, ``DTHDTC``, ``EFFFL``...); a DM/ADSL file given with it
+        wins (issue #13).
+    proposals : tuple of Proposal
+        Lesions found by registration and not yet accepted (never assessed).
     """
 
     baseline: Baseline
@@ -489,11 +566,15 @@ class Reading:
     case_id: str | None = None
     description: str | None = None
     audit: tuple[AuditEntry, ...] = ()
+    subject: Mapping[str, str] = field(default_factory=dict)
+    proposals: tuple[Proposal, ...] = ()
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "criteria", Criteria(self.criteria))
         object.__setattr__(self, "followups", tuple(self.followups))
         object.__setattr__(self, "audit", tuple(self.audit))
+        object.__setattr__(self, "subject", _frozen_map(self.subject))
+        object.__setattr__(self, "proposals", tuple(self.proposals))
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)

@@ -78,6 +78,8 @@ def _series_dataset(
     study_date: date,
     uids: SeriesUids,
     shape: tuple[int, int, int],
+    pixel_spacing_mm: float = PIXEL_SPACING_MM,
+    slice_spacing_mm: float = SLICE_SPACING_MM,
 ) -> Dataset:
     """Everything that is the same for every slice of the series."""
     da = study_date.strftime("%Y%m%d")
@@ -96,7 +98,7 @@ def _series_dataset(
     ds.ReferringPhysicianName = ""
     ds.StationName = "SAMPLECT"
     ds.StudyDescription = f"CT CHEST ABDOMEN WITH CONTRAST ({label})"
-    ds.SeriesDescription = "AXIAL 2.5 mm SOFT TISSUE"
+    ds.SeriesDescription = f"AXIAL {slice_spacing_mm:g} mm SOFT TISSUE"
     ds.ManufacturerModelName = "sample_dicom phantom"
     ds.PatientName = PATIENT["PatientName"]
     ds.PatientID = f"RECIST-SAMPLE-{seed}"
@@ -106,12 +108,12 @@ def _series_dataset(
     ds.ContrastBolusAgent = "IOHEXOL"
     ds.ContrastBolusRoute = "IV"
     ds.BodyPartExamined = "CHESTABDOMEN"
-    ds.SliceThickness = SLICE_SPACING_MM
+    ds.SliceThickness = slice_spacing_mm
     ds.KVP = "120"
-    ds.SpacingBetweenSlices = SLICE_SPACING_MM
+    ds.SpacingBetweenSlices = slice_spacing_mm
     ds.DataCollectionDiameter = "500"
     ds.SoftwareVersions = "sample_dicom 1"
-    ds.ReconstructionDiameter = f"{PIXEL_SPACING_MM * shape[2]:.4g}"
+    ds.ReconstructionDiameter = f"{pixel_spacing_mm * shape[2]:.4g}"
     ds.GantryDetectorTilt = "0"
     ds.TableHeight = "160"
     ds.RotationDirection = "CW"
@@ -129,7 +131,7 @@ def _series_dataset(
     ds.SamplesPerPixel = 1
     ds.PhotometricInterpretation = "MONOCHROME2"
     ds.Rows, ds.Columns = shape[1], shape[2]
-    ds.PixelSpacing = [PIXEL_SPACING_MM, PIXEL_SPACING_MM]
+    ds.PixelSpacing = [pixel_spacing_mm, pixel_spacing_mm]
     ds.BitsAllocated = 16
     ds.BitsStored = 12
     ds.HighBit = 11
@@ -156,9 +158,13 @@ def write_series(
     origin_mm: tuple[float, float, float],
     slice_z_mm: tuple[float, ...],
     uids: SeriesUids,
+    pixel_spacing_mm: float = PIXEL_SPACING_MM,
+    slice_spacing_mm: float = SLICE_SPACING_MM,
 ) -> tuple[Path, ...]:
     """Write ``stored`` (z, y, x) as ``series_dir/IM0001.dcm`` ... (increasing z).
 
+    ``pixel_spacing_mm`` and ``slice_spacing_mm`` default to the sample study's
+    grid; the tracking study (``_moved.py``) scans some visits on other grids.
     Returns the paths in slice order.
     """
     series_dir.mkdir(parents=True, exist_ok=True)
@@ -169,6 +175,8 @@ def write_series(
         study_date=study_date,
         uids=uids,
         shape=(stored.shape[0], stored.shape[1], stored.shape[2]),
+        pixel_spacing_mm=pixel_spacing_mm,
+        slice_spacing_mm=slice_spacing_mm,
     )
     meta = FileMetaDataset()
     meta.MediaStorageSOPClassUID = CTImageStorage

@@ -105,26 +105,40 @@ def install_window_drag(
 ) -> Callable[..., Any]:
     """Window/level by dragging with the right mouse button (``button``) on the canvas.
 
-    ``images()`` returns the image layers to change together (linked window).
-    Returns the callback (remove it from ``viewer.mouse_drag_callbacks`` to undo).
+    The drag changes the window only: the camera does not zoom and the active
+    layer does not see the drag.  ``images()`` returns the image layers to
+    change together (linked window).  Returns the callback (remove it from
+    ``viewer.mouse_drag_callbacks`` to undo).
     """
 
-    def on_drag(_viewer: Any, event: Any) -> Generator[None, None, None]:
+    def on_drag(viewer: Any, event: Any) -> Generator[None, None, None]:
         if event.button != button:
             return
         layers = list(images())
         if not layers:
             return
+        # window/level only: the camera must not zoom (handled) and the active
+        # layer (a caliper in line mode) must not draw: it sits out the drag
+        event.handled = True
+        selection = viewer.layers.selection
+        active = selection.active
+        selection.active = None
         lo, hi = layers[0].contrast_limits
         level0, width0 = level_width(lo, hi)
         start = np.asarray(event.pos, dtype=float)
-        yield
-        while event.type == "mouse_move":
-            dx, dy = np.asarray(event.pos, dtype=float) - start
-            level, width = drag_window(level0, width0, float(dx), float(dy))
-            for layer in layers:
-                layer.contrast_limits = limits(level, width)
+        try:
             yield
+            while event.type == "mouse_move":
+                event.handled = True
+                dx, dy = np.asarray(event.pos, dtype=float) - start
+                level, width = drag_window(level0, width0, float(dx), float(dy))
+                for layer in layers:
+                    layer.contrast_limits = limits(level, width)
+                yield
+            event.handled = True
+        finally:
+            if active is not None and active in viewer.layers:
+                selection.active = active
 
     viewer.mouse_drag_callbacks.append(on_drag)
     return on_drag

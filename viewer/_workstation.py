@@ -27,7 +27,7 @@ from recist.errors import InvalidInputError
 from recist.matching import check_images
 from recist.model import Measurement, Reading
 from recist.terms import NonTargetState
-from viewer import _measure
+from viewer import _measure, _navigation
 from viewer._coords import (
     index_to_world,
     layer_affine,
@@ -35,14 +35,26 @@ from viewer._coords import (
     snap_to_slice,
     world_to_index,
 )
-from viewer._display import PRESETS, install_window_drag, limits, set_view, status_text
+from viewer._display import (
+    PRESETS,
+    install_window_drag,
+    level_width,
+    limits,
+    set_view,
+    status_text,
+)
+from viewer._overlays import OrientationLetters, PaneTitle
+from viewer._render import keep_mesh_shaders, show_if_filled
 from viewer._session import ReadingSession
 from viewer._studies import Study, find_studies
 
 __all__ = ["Pane", "Workstation", "default_reading_path"]
 
 _EMPTY = np.zeros((1, 1, 1), dtype=np.int16)
+_NO_MASK = np.zeros((1, 1, 1), dtype=np.uint8)
+_MM = ("mm", "mm", "mm")  # world = patient mm (scale bar)
 _COLOURS = {"T": "#ffd400", "N": "#00d0ff", "NE": "#ff4040"}  # target, non-target, new
+_CARRY = "#ff8c00"  # where a lesion was at an earlier visit
 #: Caliper line width in voxels of the pane's grid (napari Shapes widths are in
 #: data units): about 3 screen pixels at the focus zoom on 0.7 mm pixels.
 _LINE_WIDTH = 1.0
@@ -68,48 +80,66 @@ class Pane:
         self.volume: Volume | None = None
         self.study: Study | None = None
         self.image = viewer.add_image(
-            _EMPTY, name=f"{tag}: image", colormap="gray", interpolation2d="linear"
+            _EMPTY,
+            name=f"{tag}: image",
+            colormap="gray",
+            interpolation2d="linear",
+            units=_MM,
         )
         self.outline = viewer.add_labels(
-            np.zeros((1, 1, 1), dtype=np.uint8), name=f"{tag}: outline", opacity=0.6
+            _NO_MASK, name=f"{tag}: outline", opacity=0.6, visible=False, units=_MM
         )
         self.outline.contour = 1
-        feats = {"label": np.array([], dtype=object)}
+        #: Array index (z, y, x) of the outline's first voxel (it is cropped).
+        self.outline_origin = np.zeros(3)
+        #: World = patient mm + ``shift``: the reference pane is moved so that
+        #: the lesion jumped to sits where the current visit's does.
+        self.shift = np.zeros(3)
+        self._affine = np.eye(4)
+        feats = {
+            "label": np.array([], dtype=object),
+            "colour": np.empty((0,), dtype=object),
+        }
         text = {
             "string": "{label}",
-            "color": _COLOURS["T"],
+            "color": {"feature": "colour"},
             "size": 13,
             "anchor": "upper_left",
             "translation": (0.0, -3.0, 0.0),  # voxels: just above the line's box
         }
         self.marks = viewer.add_shapes(
             name=f"{tag}: measurements",
+            units=_MM,
             ndim=3,
             edge_color=_COLOURS["T"],
             edge_width=_LINE_WIDTH,
             features=feats,
+            feature_defaults={"label": "", "colour": _COLOURS["T"]},
             text=text,
         )
         self.draft = viewer.add_shapes(
             name=f"{tag}: caliper",
+            units=_MM,
             ndim=3,
             edge_color="#00ff66",
             edge_width=_LINE_WIDTH,
             features=feats,
+            feature_defaults={"label": "", "colour": "#00ff66"},
             text={**text, "color": "#00ff66"},
         )
         self.carry = viewer.add_points(
             np.empty((0, 3)),
             ndim=3,
             name=f"{tag}: previous locations",
+            units=_MM,
             symbol="ring",
             size=14,
             face_color="transparent",
             border_color="#ff8c00",
-            features={"label": np.array([], dtype=object)},
+            features=feats,
             text={
                 "string": "{label}",
-                "color": "#ff8c00",
+                "color": {"feature": "colour"},
                 "size": 11,
                 "anchor": "lower_left",
             },
@@ -120,6 +150,10 @@ class Pane:
         title.visible = True
         title.font_size = 12
         title.color = "white"
+        self.text = PaneTitle(self.image)
+        self.visible = True
+        for layer in (self.marks, self.carry):
+            layer.events.data.connect(self._refill)
 
     def title(self, role: str, note: str = "") -> str:
         """Return the pane's on-canvas title, e.g. ``BASELINE  2026-01-05``."""
@@ -130,21 +164,59 @@ class Pane:
 
     def show(self, study: Study, volume: Volume) -> None:
         """Put a visit's volume in the pane (placed in mm by its geometry)."""
+        same = self.volume is volume
         self.study, self.volume = study, volume
-        aff = layer_affine(volume.geometry)
-        self.image.data = volume.array
-        self.image.affine = aff
-        self.image.name = self.title(self.tag.upper())
+        self._affine = layer_affine(volume.geometry)
+        self.shift = np.zeros(3)
+        self._place()
+        if not same:
+            self.image.data = volume.array
+        self.text.set_title(self.title(self.tag.upper()))
         self.image.metadata = {"recist_volume": volume}
-        self.outline.data = np.zeros(volume.array.shape, dtype=np.uint8)
-        self.outline.affine = aff
+        self.set_outline(None)
         for layer in self.layers:
             layer.units = ("mm", "mm", "mm")  # world = patient mm (scale bar)
+        self.draft.data = []
+
+    def _place(self) -> None:
         # annotations live on the image's grid (data = array index), so napari
         # shows them on exactly the slice they were made on
-        for layer in (self.marks, self.draft, self.carry):
+        aff = self._affine.copy()
+        aff[:3, 3] += self.shift
+        for layer in (self.image, self.marks, self.draft, self.carry):
             layer.affine = aff
-        self.draft.data = []
+        crop = np.eye(4)
+        crop[:3, 3] = self.outline_origin
+        self.outline.affine = aff @ crop
+
+    def set_shift(self, shift: npt.ArrayLike) -> None:
+        """Move the whole pane by ``shift`` world mm (zero: world = patient mm)."""
+        self.shift = np.asarray(shift, dtype=float).reshape(3)
+        self._place()
+
+    def patient_world(self, world: npt.ArrayLike) -> npt.NDArray[np.float64]:
+        """Map a napari world point over this pane to patient world mm."""
+        return np.asarray(world, dtype=float)[..., -3:] - self.shift
+
+    def set_outline(self, mask: npt.NDArray[np.bool_] | None) -> None:
+        """Show a lesion mask as an outline, cropped to its bounding box."""
+        if mask is None or not mask.any():
+            self.outline_origin = np.zeros(3)
+            self.outline.data = _NO_MASK
+        else:
+            nz = np.nonzero(mask)
+            lo = [int(a.min()) for a in nz]
+            hi = [int(a.max()) + 1 for a in nz]
+            crop = mask[lo[0] : hi[0], lo[1] : hi[1], lo[2] : hi[2]]
+            self.outline_origin = np.asarray(lo, dtype=float)
+            self.outline.data = np.ascontiguousarray(crop, dtype=np.uint8)
+        self._place()
+        self._refill()
+
+    def _refill(self, *_: Any) -> None:
+        show_if_filled(self.marks, self.visible)
+        show_if_filled(self.carry, self.visible)
+        self.outline.visible = self.visible and self.outline.data.size > 1
 
     def to_data(self, world: npt.ArrayLike) -> npt.NDArray[np.float64]:
         """World points -> this pane's annotation data (array index)."""
@@ -159,9 +231,11 @@ class Pane:
         return index_to_world(self.volume.geometry, data)
 
     def set_visible(self, visible: bool) -> None:
-        """Show or hide the whole pane."""
-        for layer in self.layers:
-            layer.visible = visible
+        """Show or hide the whole pane (annotation layers only when not empty)."""
+        self.visible = bool(visible)
+        self.image.visible = self.visible
+        self.draft.visible = self.visible  # the drawing surface: napari edits shown
+        self._refill()
 
 
 class Workstation:
@@ -181,6 +255,10 @@ class Workstation:
     timepoint_changed = Signal(int)
     #: Emitted with the new side-by-side state when it is turned on or off.
     layout_changed = Signal(bool)
+    #: Emitted with the window preset applied ("" for a window of the reader's own).
+    window_changed = Signal(str)
+    #: Emitted with the reference kind ("baseline", "nadir", "previous").
+    reference_changed = Signal(str)
 
     def __init__(
         self,
@@ -219,10 +297,19 @@ class Workstation:
         self.side_by_side = False
         #: Bidirectional tool: the second draft line is kept perpendicular.
         self.bidirectional = False
+        #: The visit beside the one being read: one of ``_navigation.REFERENCES``.
+        self.reference = "baseline"
+        self.reference_index = self.baseline_index
+        keep_mesh_shaders()  # see viewer._render: a slice step relinked shaders
         self.base = Pane(viewer, "baseline")
         self.cur = Pane(viewer, "current")
         self.window = PRESETS["soft tissue"]
         self._drag = install_window_drag(viewer, self._visible_images)
+        self.cur.image.events.contrast_limits.connect(self._on_contrast)
+        self.letters = OrientationLetters(viewer)
+        viewer.dims.events.point.connect(self._update_pane_text)
+        viewer.dims.events.order.connect(self._update_pane_text)
+        viewer.scene.camera.events.orientation2d.connect(self._update_pane_text)
         viewer.mouse_move_callbacks.append(self._on_move)
         viewer.mouse_drag_callbacks.append(self._after_drag)
         self.overlay = viewer.canvas.overlays["text"]
@@ -232,11 +319,16 @@ class Workstation:
         self.overlay.position = "bottom_left"
         viewer.canvas.overlays["scale_bar"].visible = True  # units: the layers' mm
         session.changed.connect(self._redraw)
-        self.base.show(
-            self.studies[self.baseline_index], self.volume(self.baseline_index)
-        )
         self.show_timepoint(self.baseline_index)
         set_view(viewer, "axial")
+        self._update_pane_text()
+        for pane in (self.cur, self.base):
+            pane.draft.events.data.connect(self._on_draft_data)
+        self.habits = None
+        if getattr(viewer, "window", None) is not None:
+            from viewer._habits import ReadingHabits
+
+            self.habits = ReadingHabits(self)
 
     # -- construction helpers -----------------------------------------------------
     @classmethod
@@ -286,7 +378,7 @@ class Workstation:
         """Read another series of a study (the reader's pick)."""
         study = self.studies[index]
         self.selected[study.study_uid] = next(s for s in study.series if s.key == key)
-        if index == self.baseline_index:
+        if index == self.reference_index:
             self.base.show(study, self.volume(index))
         if index == self.current_index:
             self.cur.show(study, self.volume(index))
@@ -319,6 +411,9 @@ class Workstation:
         keep = self.viewer.dims.point if self.viewer.layers else None
         self.current_index = index
         self.cur.show(self.studies[index], self.volume(index))
+        if self.base.volume is None:  # not shown yet: on the same grid as cur
+            self.base._affine = self.cur._affine
+        self._set_base_shift(np.zeros(3))
         self._apply_window()
         self._layout()
         self._redraw()
@@ -336,6 +431,68 @@ class Workstation:
         dates = ", ".join(str(s.date) for s in self.studies)
         raise InvalidInputError(f"no study on {d}; studies: {dates}")
 
+    @property
+    def reference_date(self) -> dt.date:
+        """Date of the reference visit (the reading's baseline date for baseline)."""
+        if self.reference_index == self.baseline_index:
+            return self.session.reading.baseline.date
+        d = self.studies[self.reference_index].date
+        return d if d is not None else self.session.reading.baseline.date
+
+    def set_reference(self, kind: str) -> None:
+        """Show the baseline, the nadir visit or the previous visit as reference."""
+        if kind not in _navigation.REFERENCES:
+            choices = ", ".join(_navigation.REFERENCES)
+            raise InvalidInputError(f"reference must be one of {choices}, not {kind!r}")
+        self.reference = kind
+        self._layout()
+        self._redraw()
+        self.reference_changed.emit(kind)
+
+    def _show_reference(self) -> None:
+        """Put the reference visit of the current one in the reference pane.
+
+        The pane's images are set only when it shows (side by side at a
+        follow-up): a single-pane reading holds no second image layer.
+        """
+        index = _navigation.reference_index(
+            self.reference,
+            [s.date for s in self.studies],
+            current=self.current_index,
+            baseline=self.baseline_index,
+            reading=self.session.reading,
+        )
+        self.reference_index = index
+        if not self.side_by_side or self.is_baseline:
+            return
+        volume = self.volume(index)
+        if self.base.volume is not volume:
+            self.base.show(self.studies[index], volume)
+            self._set_base_shift(np.zeros(3))
+            self.base.image.contrast_limits = limits(*self.window)
+            self._draw_marks(self.base, self.reference_date)
+            self._update_pane_text()
+
+    def step_slice(self, n: int) -> None:
+        """Go ``n`` images on (see ``_navigation.NEXT_IMAGE``) in the current pane."""
+        vol = self.cur.volume
+        if vol is None:
+            return
+        axis = int(self.viewer.dims.order[0])
+        point = list(self.viewer.dims.point)
+        point[axis] = _navigation.step_slice(vol.geometry, point[-3:], axis, n)
+        self.viewer.dims.point = point
+
+    def _update_pane_text(self, *_: Any) -> None:
+        if self.viewer.dims.ndim < 3:
+            return
+        order = self.viewer.dims.order
+        axis = int(order[0])
+        world = np.asarray(self.viewer.dims.point, dtype=float)[-3:]
+        self.letters.update(order, self.viewer.scene.camera.orientation2d)
+        for pane in (self.base, self.cur):
+            pane.text.set_slice(pane.volume, pane.patient_world(world), axis)
+
     def set_side_by_side(self, on: bool) -> None:
         """Baseline (left) and the current visit (right), linked in mm."""
         changed = bool(on) != self.side_by_side
@@ -345,13 +502,19 @@ class Workstation:
             self.layout_changed.emit(self.side_by_side)
 
     def _layout(self) -> None:
+        self._show_reference()
         both = self.side_by_side and not self.is_baseline
         self.base.set_visible(both)
         self.cur.set_visible(True)
-        self.base.image.name = self.base.title("BASELINE", "(reference)")
+        ref = self.reference_index
+        if ref == self.baseline_index:
+            role = "BASELINE"
+        else:
+            role = f"{self.reference.upper()}: FOLLOW-UP {ref}"
+        self.base.text.set_title(self.base.title(role, "(reference)"))
         self.base.image.name_overlay.color = "#9ad0ff"
         role = "BASELINE" if self.is_baseline else f"FOLLOW-UP {self.current_index}"
-        self.cur.image.name = self.cur.title(role)
+        self.cur.text.set_title(self.cur.title(role))
         self.overlay.text = f"reading {self.current.label}"
         grid = self.viewer.canvas.grid
         grid.stride = len(self.cur.layers)
@@ -376,9 +539,23 @@ class Workstation:
         self.window = PRESETS[name]
         self._apply_window()
 
+    @property
+    def preset(self) -> str:
+        """The preset whose window is applied ("" for the reader's own window)."""
+        return next((k for k, v in PRESETS.items() if v == self.window), "")
+
     def _apply_window(self) -> None:
         for layer in (self.base.image, self.cur.image):
             layer.contrast_limits = limits(*self.window)
+        self.window_changed.emit(self.preset)
+
+    def _on_contrast(self, *_: Any) -> None:
+        """Follow a window set on the image itself (right-drag, layer controls)."""
+        lo, hi = self.cur.image.contrast_limits
+        window = level_width(float(lo), float(hi))
+        if window != self.window:
+            self.window = window
+            self.window_changed.emit(self.preset)
 
     def _visible_images(self) -> list[Any]:
         return [p.image for p in (self.base, self.cur) if p.image.visible]
@@ -393,12 +570,43 @@ class Workstation:
         self._status_at(w)
 
     def goto_lesion(self, lesion_id: str) -> bool:
-        """Jump to where a lesion was last measured (current visit, else earlier)."""
+        """Jump to where a lesion was last measured (current visit, else earlier).
+
+        Each pane lands on its own measurement: the reference pane is moved
+        (:meth:`Pane.set_shift`) so that the lesion as measured at the reference
+        visit sits where it was measured at the current one (on its own slice,
+        in the middle); without a reference measurement the panes stay linked
+        in patient mm.
+        """
         pts = self.lesion_points(lesion_id, upto=self.current_date)
         if not pts:
             return False
-        self.goto_lps(np.mean(np.asarray(pts[:2], dtype=float), axis=0))
+        here = np.mean(np.asarray(pts[:2], dtype=float), axis=0)
+        self.goto_lps(here)
+        ref = ()
+        if not self.is_baseline:
+            ref = self.lesion_points(lesion_id, upto=self.reference_date)
+        shift = np.zeros(3)
+        if ref:
+            there = np.mean(np.asarray(ref[:2], dtype=float), axis=0)
+            shift = lps_to_world(here) - lps_to_world(there)
+        self._set_base_shift(shift)
+        self._update_pane_text()
         return True
+
+    def _set_base_shift(self, shift: npt.ArrayLike) -> None:
+        """Move the reference pane, its slices on the current pane's slice grid.
+
+        napari snaps the slice position to one grid for all layers (its slider);
+        with the reference slices put on the current visit's grid (a move of
+        less than half a slice along the slice axis, so each reference slice
+        shown is the nearest one), that grid holds every current slice exactly.
+        """
+        s = np.asarray(shift, dtype=float).reshape(3).copy()
+        cur, ref = self.cur.volume, self.base.volume
+        if cur is not None and ref is not None:
+            s[0] += _navigation.grid_offset(cur.geometry, ref.geometry, s[0])
+        self.base.set_shift(s)
 
     def zoom_to_fov(self, fov_mm: float = FOCUS_FOV_MM) -> float:
         """Zoom so one pane shows ``fov_mm`` millimetres across its shorter side.
@@ -498,6 +706,10 @@ class Workstation:
         if self.bidirectional:
             self.constrain_short_axis()
 
+    def _on_draft_data(self, *_: Any) -> None:
+        """Caption lines drawn with the mouse as the tool draws them."""
+        self._label_draft()
+
     def _label_draft(self) -> None:
         try:
             lines = self.draft_lines()
@@ -506,13 +718,17 @@ class Workstation:
         labels = [f"{ln.length_mm:.1f} mm" for ln in lines]
         n = len(self.cur.draft.data)
         labels += [""] * (n - len(labels))
-        self.cur.draft.features = {"label": np.array(labels[:n], dtype=object)}
+        if list(self.cur.draft.features["label"]) != labels[:n]:
+            self.cur.draft.features = {
+                "label": np.array(labels[:n], dtype=object),
+                "colour": np.array(["#00ff66"] * n, dtype=object),
+            }
 
     def auto_segment(self, seed_world: npt.ArrayLike, *, nodal: bool = False) -> None:
         """Click-to-segment: outline the lesion, place its long and short axes."""
         vol = self._vol()
         res = _measure.auto_axes(vol, seed_world, nodal=nodal)
-        self.cur.outline.data = res.mask.astype(np.uint8)
+        self.cur.set_outline(res.mask)
         self.draw_lines(
             [
                 lps_to_world(res.long.endpoints_lps),
@@ -637,7 +853,8 @@ class Workstation:
 
     # -- redraw -------------------------------------------------------------------
     def _redraw(self, *_: Any) -> None:
-        self._draw_marks(self.base, self.session.reading.baseline.date)
+        if self.base.volume is not None:
+            self._draw_marks(self.base, self.reference_date)
         self._draw_marks(self.cur, self.current_date if self.cur.study else None)
         self._draw_carry()
 
@@ -674,7 +891,10 @@ class Workstation:
         pane.marks.data = []
         if lines:
             pane.marks.add_lines([pane.to_data(w) for w in lines], edge_color=colours)
-        pane.marks.features = {"label": np.array(labels, dtype=object)}
+        pane.marks.features = {
+            "label": np.array(labels, dtype=object),
+            "colour": np.array(colours, dtype=object),
+        }
 
     def _draw_carry(self) -> None:
         pane = self.cur
@@ -689,7 +909,8 @@ class Workstation:
             if tp.date < self.current_date
             for n in tp.new_lesions
         ]
-        pts, labels = [], []
+        pts, labels, colours = [], [], []
+        new_ids = {n.lesion_id for tp in r.followups for n in tp.new_lesions}
         tp = self.session.followup(self.current_date)
         done = (
             set()
@@ -705,13 +926,18 @@ class Workstation:
                     lps_to_world(np.mean(np.asarray(p[:2], dtype=float), axis=0))
                 )
                 labels.append(lid)
+                colours.append(_COLOURS["NE"] if lid in new_ids else _CARRY)
         world = np.asarray(pts, dtype=float).reshape(-1, 3)
         if pane.volume is not None and len(world):
             world = snap_to_slice(pane.volume.geometry, world)
             pane.carry.data = pane.to_data(world)
+            pane.carry.border_color = colours
         else:
             pane.carry.data = np.empty((0, 3))
-        pane.carry.features = {"label": np.array(labels, dtype=object)}
+        pane.carry.features = {
+            "label": np.array(labels, dtype=object),
+            "colour": np.array(colours, dtype=object),
+        }
 
     def _on_move(self, viewer: Any, event: Any) -> None:
         vol = self.cur.volume
@@ -728,7 +954,8 @@ class Workstation:
         if pane.volume is None:
             return None
         g = pane.volume.geometry
-        k = int(np.rint(world_to_index(g, self.viewer.dims.point[-3:])[0]))
+        world = pane.patient_world(self.viewer.dims.point[-3:])
+        k = int(np.rint(world_to_index(g, world)[0]))
         if not 0 <= k < g.size[2]:
             return None
         return float(g.zyx_to_lps([k, 0, 0])[2])

@@ -107,7 +107,7 @@ def format_rows(rows: Sequence[Mapping[str, Any]], columns: Sequence[str]) -> st
     """Render records as an aligned text table (lists joined with ``/``).
 
     Control characters from the server (terminal escape sequences) are
-    escaped (:func:`recist.dicom._web.printable`).
+    escaped (:func:`recist._text.printable`).
 
     Examples
     --------
@@ -115,7 +115,7 @@ def format_rows(rows: Sequence[Mapping[str, Any]], columns: Sequence[str]) -> st
     a  b
     x  CT/SR
     """
-    from recist.dicom._web import printable  # what the server says, made safe
+    from recist._text import printable  # what the server says, made safe
 
     cells = [
         [

@@ -8,6 +8,8 @@ import sys
 from pathlib import Path
 from typing import Any
 
+from recist._text import printable
+
 __all__ = ["add_subparser", "format_table", "run"]
 
 
@@ -29,7 +31,11 @@ def _fmt_triple(values: tuple[float, ...], digits: int = 3) -> str:
 
 
 def format_table(report: Any) -> str:
-    """Render a :class:`recist.dicom.ScanResult` as readable text."""
+    """Render a :class:`recist.dicom.ScanResult` as readable text.
+
+    Every value from the files (tags, paths, reasons) goes through
+    :func:`recist._text.printable`: no terminal escape sequence is printed raw.
+    """
     lines: list[str] = []
     head = (
         "patient",
@@ -46,10 +52,10 @@ def format_table(report: Any) -> str:
         thick = "" if s.slice_thickness is None else f"{s.slice_thickness:g}"
         rows.append(
             (
-                s.patient_id or "-",
-                s.study_date or "-",
-                s.modality or "-",
-                (s.description or "-")[:32],
+                printable(s.patient_id or "-"),
+                printable(s.study_date or "-"),
+                printable(s.modality or "-"),
+                printable((s.description or "-")[:32]),
                 str(s.n_images),
                 " x ".join(str(v) for v in s.size),
                 _fmt_triple(s.spacing, 4),
@@ -62,15 +68,16 @@ def format_table(report: Any) -> str:
         lines.append("  ".join(h.ljust(w) for h, w in zip(head, widths, strict=True)))
         for s, r in zip(report.series, rows, strict=True):
             lines.append("  ".join(c.ljust(w) for c, w in zip(r, widths, strict=True)))
-            lines.append(f"    series {s.key}")
+            lines.append(f"    series {printable(s.key)}")
             for p in s.problems:
-                lines.append(f"    ! {p.code}: {p.message}")
+                lines.append(f"    ! {p.code}: {printable(p.message)}")
     lines.append(f"{len(report.non_image)} non-image object(s)")
     for o in report.non_image:
-        lines.append(f"  {o.type:<8} {o.sop_class_name}  {o.path}")
+        kind, name = printable(o.type), printable(o.sop_class_name)
+        lines.append(f"  {kind:<8} {name}  {printable(o.path)}")
     lines.append(f"{len(report.skipped)} skipped file(s)")
     for sk in report.skipped:
-        lines.append(f"  {sk.path}: {sk.reason}")
+        lines.append(f"  {printable(sk.path)}: {printable(sk.reason)}")
     return "\n".join(lines)
 
 
@@ -81,7 +88,8 @@ def run(args: argparse.Namespace) -> int:
     paths = [Path(p) for p in args.path]
     missing = [str(p) for p in paths if not p.exists()]
     if missing:
-        print(f"error: no such file or folder: {', '.join(missing)}", file=sys.stderr)
+        shown = ", ".join(printable(m) for m in missing)
+        print(f"error: no such file or folder: {shown}", file=sys.stderr)
         return 2
     report = scan_report(paths[0] if len(paths) == 1 else paths)
     if args.json:

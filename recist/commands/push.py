@@ -101,7 +101,7 @@ def report(result: Any, *, as_json: bool) -> int:
         }
         print(json.dumps(doc, indent=2))
     else:
-        from recist.dicom._web import printable  # the UIDs come from the server
+        from recist._text import printable  # the UIDs come from the server
 
         for uid, reason in result.failed:
             print(f"refused: {printable(uid)} ({printable(reason)})", file=sys.stderr)

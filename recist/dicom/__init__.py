@@ -9,6 +9,8 @@ Public API
 - :class:`DicomWebSource`: a PACS over DICOMweb: ``.studies()``, ``.series()``
   (QIDO-RS) and ``.retrieve()`` (WADO-RS) into a cache folder that :func:`scan`
   reads.
+- :func:`read_dataset`: one file a scan listed (a path or ``zip!member``) with
+  pydicom, e.g. for SR evidence.
 - :func:`read_volume`: one series -> :class:`measurements.Volume` (HU for CT,
   SimpleITK geometry conventions, tilt corrected, uneven spacing regularised).
 """
@@ -17,6 +19,7 @@ from recist.dicom._scan import (
     NonImageObject,
     ScanResult,
     SkippedFile,
+    read_dataset,
     scan,
     scan_report,
 )
@@ -40,6 +43,7 @@ __all__ = [
     "SkippedFile",
     "SliceRef",
     "StudyRecord",
+    "read_dataset",
     "read_volume",
     "scan",
     "scan_report",

@@ -17,21 +17,30 @@ with the reason; the scan reports it and goes on.
 
 from __future__ import annotations
 
+import contextlib
 import io
+import math
 import struct
 import warnings
+import zlib
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import IO, Any
 
 from recist.errors import DicomReadError
 
-__all__ = ["FileHeader", "FrameGeometry", "parse_header"]
+__all__ = ["FileHeader", "FrameGeometry", "parse_header", "read_header"]
 
 EXPLICIT_LE = "1.2.840.10008.1.2.1"
 IMPLICIT_LE = "1.2.840.10008.1.2"
 DEFLATED_IMAGE_FRAME = "1.2.840.10008.1.2.8.1"  # Sup 244, raw deflate per frame
+DEFLATED_DATASET = "1.2.840.10008.1.2.1.99"
+
+#: Bytes read first from every file; almost every header fits.
+PREFIX_BYTES = 64 * 1024
+#: A deflated dataset (1.2.840.10008.1.2.1.99) may inflate to at most this.
+MAX_INFLATED_BYTES = 1 << 30
 
 _UNDEFINED = 0xFFFFFFFF
 _PIXEL_TAGS = {
@@ -63,18 +72,68 @@ _ENCAPSULATED = {
 }  # + every 1.2.840.10008.1.2.4.*
 
 
+class _BadValue(ValueError):
+    """A header value that is not what its VR allows (message says why)."""
+
+
+_IS_MIN, _IS_MAX = -(2**31), 2**31 - 1  # PS3.5 6.2: IS is a 32-bit signed integer
+
+
 def _text(raw: bytes) -> str:
     return raw.decode("latin-1").strip("\x00 ")
 
 
+def _show(value: str) -> str:
+    return repr(value if len(value) <= 24 else value[:21] + "...")
+
+
+def _float(s: str) -> float:
+    try:
+        return float(s)
+    except ValueError:
+        raise _BadValue(f"{_show(s)} is not a number") from None
+
+
 def _floats(raw: bytes) -> tuple[float, ...]:
     s = _text(raw)
-    return tuple(float(v) for v in s.split("\\")) if s else ()
+    return tuple(_float(v) for v in s.split("\\")) if s else ()
+
+
+def to_int(s: str) -> int:
+    """Return an IS (integer string) value as int, or raise ``ValueError``.
+
+    Integral decimals (``"3.0"``, ``"1e2"``) are tolerated as many writers emit
+    them; infinities, NaN, fractions and values outside the 32-bit range of IS
+    are refused (``int(float("1e400"))`` would raise ``OverflowError``).
+
+    Examples
+    --------
+    >>> to_int("12"), to_int(" 3.0 "), to_int("1e2")
+    (12, 3, 100)
+    >>> to_int("1e400")
+    Traceback (most recent call last):
+    ...
+    recist.dicom._header._BadValue: '1e400' is not a 32-bit integer
+    """
+    s = s.strip()
+    try:
+        v = int(s)
+    except ValueError:  # "1.0", "1e2", "inf", or more than 4300 digits
+        try:
+            f = float(s)
+        except ValueError:
+            raise _BadValue(f"{_show(s)} is not an integer") from None
+        if not (math.isfinite(f) and f.is_integer()):
+            raise _BadValue(f"{_show(s)} is not a 32-bit integer") from None
+        v = int(f)
+    if not _IS_MIN <= v <= _IS_MAX:
+        raise _BadValue(f"{_show(s)} is not a 32-bit integer")
+    return v
 
 
 def _int(raw: bytes) -> int | None:
     s = _text(raw).split("\\")[0].strip()
-    return int(float(s)) if s else None
+    return to_int(s) if s else None
 
 
 def _us(raw: bytes) -> int | None:
@@ -180,36 +239,55 @@ class FileHeader:
     pixel_keyword: str | None = None  # "PixelData", ... or None: no pixels
     pixel_offset: int | None = None
     pixel_length: int | None = None
+    pixel_start: int | None = None  # where the pixel data value starts (any TS)
     file_size: int | None = None
     frames: tuple[FrameGeometry, ...] = field(default=())
+    member_index: int | None = None  # position in the zip's list of entries
+    member_copy: int = 1  # k-th zip entry of that same name (names may repeat)
 
     @property
     def where(self) -> str:
-        """The file path, with ``!member`` for a file inside a zip."""
-        return self.source if self.member is None else f"{self.source}!{self.member}"
+        """The file path, with ``!member`` for a file inside a zip.
+
+        A zip may hold several entries of one name; the second and later are
+        told apart as ``!member [k]``.
+        """
+        if self.member is None:
+            return self.source
+        copy = f" [{self.member_copy}]" if self.member_copy > 1 else ""
+        return f"{self.source}!{self.member}{copy}"
 
 
 class _NeedPydicom(Exception):
     """The fast parser declines; pydicom should read this file."""
 
 
-def _fast_parse(
-    buf: bytes, *, source: str, member: str | None, total: int
-) -> FileHeader:
-    """Parse a Part 10 little-endian header held in ``buf`` (a file prefix)."""
+class _NeedMore(_NeedPydicom):
+    """The fast parser ran out of the prefix it was given (the file goes on)."""
+
+
+#: The fast parser may be given up to this much of a file before pydicom reads it.
+MAX_FAST_BYTES = 16 << 20
+
+
+def _meta(buf: bytes) -> tuple[int, str, str]:
+    """Walk group 0002 of a Part 10 prefix: (end offset, transfer syntax, SOP class).
+
+    Raises ``_NeedPydicom`` when ``buf`` is not a Part 10 file this parser reads.
+    """
     if len(buf) < 132 or buf[128:132] != b"DICM":
         raise _NeedPydicom
     pos = 132
-    values: dict[str, Any] = {}
     n = len(buf)
-    ts = ""
-    # group 0002: always explicit VR little endian
+    ts = sop_class = ""
     while pos + 8 <= n:
         group, elem = struct.unpack_from("<HH", buf, pos)
         if group != 0x0002:
             break
         vr = buf[pos + 4 : pos + 6]
         if vr in _LONG_VRS:
+            if pos + 12 > n:
+                raise _NeedPydicom
             (length,) = struct.unpack_from("<I", buf, pos + 8)
             pos += 12
         else:
@@ -219,7 +297,30 @@ def _fast_parse(
             raise _NeedPydicom
         if elem == 0x0010:
             ts = _text(buf[pos : pos + length])
+        elif elem == 0x0002:
+            sop_class = _text(buf[pos : pos + length])
         pos += length
+    return pos, ts, sop_class
+
+
+def _decode(tag: int, raw: bytes, source: str) -> tuple[str, Any]:
+    name, decoder = _WANTED[tag]
+    try:
+        return name, decoder(raw)
+    except _BadValue as exc:
+        from pydicom.datadict import keyword_for_tag
+
+        keyword = keyword_for_tag(tag) or f"({tag >> 16:04X},{tag & 0xFFFF:04X})"
+        raise DicomReadError(source, f"malformed header: {keyword} {exc}") from None
+
+
+def _fast_parse(
+    buf: bytes, *, source: str, member: str | None, total: int
+) -> FileHeader:
+    """Parse a Part 10 little-endian header held in ``buf`` (a file prefix)."""
+    pos, ts, meta_sop_class = _meta(buf)
+    values: dict[str, Any] = {}
+    n = len(buf)
     if ts == IMPLICIT_LE:
         explicit = False
     elif (
@@ -231,18 +332,24 @@ def _fast_parse(
     else:
         raise _NeedPydicom  # deflated dataset, big endian, private: let pydicom decide
     pixel_keyword = None
-    pixel_offset = pixel_length = None
+    pixel_offset = pixel_length = pixel_start = None
     unpack = struct.unpack_from
     while True:
         if pos + 8 > n:
             if n >= total:
+                if pos < total:
+                    raise DicomReadError(
+                        source, f"truncated: element header cut at byte {pos}"
+                    )
                 break  # end of file: no pixel data
-            raise _NeedPydicom  # need more bytes (caller retries with the whole file)
+            raise _NeedMore  # the caller retries with more of the file
         tag_hi, tag_lo = unpack("<HH", buf, pos)
         tag = (tag_hi << 16) | tag_lo
         if explicit:
             vr = buf[pos + 4 : pos + 6]
             if vr in _LONG_VRS:
+                if pos + 12 > n:
+                    raise _NeedMore
                 (length,) = unpack("<I", buf, pos + 8)
                 pos += 12
             elif vr.isalpha() and vr.isupper():
@@ -255,26 +362,29 @@ def _fast_parse(
             pos += 8
         if tag in _PIXEL_TAGS:
             pixel_keyword = _PIXEL_TAGS[tag]
+            pixel_start = pos
             if length != _UNDEFINED:
                 pixel_offset, pixel_length = pos, length
             break
         if tag in _FUNCTIONAL_GROUPS or tag == 0xFFFEE000:
             raise _NeedPydicom  # multi-frame functional groups: pydicom reads them
         if length == _UNDEFINED:
-            pos = _skip_undefined(buf, pos, explicit)
+            pos = _skip_undefined(buf, pos, explicit, total, source)
             continue
         if pos + length > n:
             if n >= total:
                 raise DicomReadError(
                     source, f"truncated: element {tag:08X} runs past the end"
                 )
-            raise _NeedPydicom
-        want = _WANTED.get(tag)
-        if want is not None:
-            values[want[0]] = want[1](buf[pos : pos + length])
+            raise _NeedMore
+        if tag in _WANTED:
+            name, value = _decode(tag, buf[pos : pos + length], source)
+            values[name] = value
         pos += length
     if (values.get("number_of_frames") or 1) > 1:
         raise _NeedPydicom  # multi-frame without functional groups: pydicom reads it
+    if not values.get("sop_class_uid") and meta_sop_class:
+        values["sop_class_uid"] = meta_sop_class
     return FileHeader(
         source=source,
         member=member,
@@ -282,39 +392,45 @@ def _fast_parse(
         pixel_keyword=pixel_keyword,
         pixel_offset=pixel_offset,
         pixel_length=pixel_length,
+        pixel_start=pixel_start,
         file_size=total,
         **{k: v for k, v in values.items() if v is not None},
     )
 
 
-def _skip_undefined(buf: bytes, pos: int, explicit: bool) -> int:
-    """Skip an undefined-length sequence (or item) value starting at ``pos``."""
+def _skip_undefined(
+    buf: bytes, pos: int, explicit: bool, total: int, source: str
+) -> int:
+    """Skip an undefined-length value (sequence or encapsulated) from ``pos``.
+
+    Iterative, with an explicit stack: however deeply sequences nest, this
+    neither recurses nor raises ``RecursionError``.
+    """
     n = len(buf)
     unpack = struct.unpack_from
-    while pos + 8 <= n:
+    in_item = [False]  # innermost context: a sequence (False) or an item (True)
+    while in_item:
+        if pos + 12 > n and (pos + 8 > n or in_item[-1]):
+            if n >= total:
+                raise DicomReadError(source, "truncated: a sequence runs past the end")
+            raise _NeedMore
         g, e = unpack("<HH", buf, pos)
-        if g == 0xFFFE:
+        if not in_item[-1]:  # a sequence: items up to the sequence delimiter
+            if g != 0xFFFE:
+                raise _NeedPydicom
             (length,) = unpack("<I", buf, pos + 4)
             pos += 8
-            if e == 0xE0DD:  # sequence delimiter
-                return pos
-            if e == 0xE000 and length == _UNDEFINED:
-                pos = _skip_item(buf, pos, explicit)
+            if e == 0xE0DD:
+                in_item.pop()
+            elif e == 0xE000 and length == _UNDEFINED:
+                in_item.append(True)
             elif e == 0xE000:
                 pos += length
             continue
-        raise _NeedPydicom
-    raise _NeedPydicom
-
-
-def _skip_item(buf: bytes, pos: int, explicit: bool) -> int:
-    """Skip the elements of an undefined-length item up to its delimiter."""
-    n = len(buf)
-    unpack = struct.unpack_from
-    while pos + 8 <= n:
-        g, e = unpack("<HH", buf, pos)
-        if g == 0xFFFE and e == 0xE00D:
-            return pos + 8
+        if g == 0xFFFE and e == 0xE00D:  # item delimiter
+            pos += 8
+            in_item.pop()
+            continue
         if explicit:
             vr = buf[pos + 4 : pos + 6]
             if vr in _LONG_VRS:
@@ -326,12 +442,11 @@ def _skip_item(buf: bytes, pos: int, explicit: bool) -> int:
         else:
             (length,) = unpack("<I", buf, pos + 4)
             pos += 8
-        pos = (
-            _skip_undefined(buf, pos, explicit)
-            if length == _UNDEFINED
-            else pos + length
-        )
-    raise _NeedPydicom
+        if length == _UNDEFINED:
+            in_item.append(False)
+        else:
+            pos += length
+    return pos
 
 
 def _first(ds: Any, keyword: str) -> Any:
@@ -362,8 +477,22 @@ def _opt_float(value: Any) -> float | None:
 
 
 def _opt_int(value: Any) -> int | None:
-    f = _opt_float(value)
-    return None if f is None else int(f)
+    if value is None or value == "":
+        return None
+    if hasattr(value, "__iter__") and not isinstance(value, str):
+        value = next(iter(value), None)
+        if value is None:
+            return None
+    if isinstance(value, int):
+        return int(value)
+    return to_int(str(value))
+
+
+def _ds_int(ds: Any, keyword: str) -> int | None:
+    try:
+        return _opt_int(_first(ds, keyword))
+    except (_BadValue, OverflowError) as exc:
+        raise _BadValue(f"{keyword} {exc}") from None
 
 
 def _frames_of(ds: Any) -> tuple[FrameGeometry, ...]:
@@ -406,26 +535,128 @@ def _frames_of(ds: Any) -> tuple[FrameGeometry, ...]:
     return tuple(out)
 
 
+def looks_like_dicom(prefix: bytes) -> bool:
+    """Tell whether a file starting with ``prefix`` may be DICOM (a cheap sniff).
+
+    A Part 10 file has ``DICM`` at byte 128; a bare dataset (no preamble)
+    starts with group 0002 or 0008, little or big endian.
+    """
+    return (len(prefix) >= 132 and prefix[128:132] == b"DICM") or prefix[
+        :2
+    ] in _DATASET_STARTS
+
+
+def _check_inflated_size(fh: IO[bytes], start: int, source: str) -> None:
+    """Refuse a deflated dataset that would inflate past MAX_INFLATED_BYTES."""
+    fh.seek(start)
+    d = zlib.decompressobj(-zlib.MAX_WBITS)
+    total = 0
+    data = b""
+    while True:
+        if not data:
+            data = fh.read(1 << 20)
+            if not data:
+                return
+        try:
+            out = d.decompress(data, 1 << 24)
+        except zlib.error as exc:
+            raise DicomReadError(source, f"bad deflated dataset: {exc}") from None
+        total += len(out)
+        data = d.unconsumed_tail
+        if total > MAX_INFLATED_BYTES:
+            raise DicomReadError(
+                source,
+                "deflated dataset inflates to more than "
+                f"{MAX_INFLATED_BYTES >> 20} MiB: not read",
+            )
+        if d.eof:
+            return
+
+
+def _check_not_truncated(ds: Any, size: int, source: str) -> None:
+    """Raise when a top-level element's value runs past the end of the file."""
+    for tag in list(ds.keys()):
+        raw = ds.get_item(tag, keep_deferred=True)
+        tell = getattr(raw, "value_tell", None)
+        length = getattr(raw, "length", None)
+        if tell is None or length is None or length == _UNDEFINED:
+            continue
+        if tell + length > size:
+            raise DicomReadError(
+                source,
+                f"truncated: element {int(tag):08X} needs {length} bytes, "
+                f"file holds {max(size - tell, 0)}",
+            )
+
+
+def _pixel_element(fh: IO[bytes], ds: Any) -> tuple[str | None, int | None, int | None]:
+    """Read the element header where pydicom stopped: (keyword, start, length)."""
+    at = fh.tell()
+    head = fh.read(12)
+    if len(head) < 8:
+        return None, None, None
+    implicit, little = getattr(ds, "original_encoding", (None, None))
+    order = ">" if little is False else "<"
+    g, e = struct.unpack_from(order + "HH", head)
+    keyword = _PIXEL_TAGS.get((g << 16) | e)
+    if keyword is None:
+        return None, None, None
+    if implicit:
+        return keyword, at + 8, struct.unpack_from(order + "I", head, 4)[0]
+    if head[4:6] in _LONG_VRS:
+        if len(head) < 12:
+            return keyword, None, None
+        return keyword, at + 12, struct.unpack_from(order + "I", head, 8)[0]
+    return keyword, at + 8, struct.unpack_from(order + "H", head, 6)[0]
+
+
 def _pydicom_parse(
-    data: bytes, *, source: str, member: str | None, total: int
+    fh: IO[bytes], prefix: bytes, *, source: str, member: str | None, total: int
 ) -> FileHeader:
+    """Parse the header with pydicom, reading the file up to its pixel data only.
+
+    Large values are not read (``defer_size``), pixel data never; a deflated
+    dataset is inflated only when it stays under :data:`MAX_INFLATED_BYTES`.
+    """
     import pydicom
     from pydicom.errors import InvalidDicomError
 
-    has_preamble = len(data) >= 132 and data[128:132] == b"DICM"
-    if not has_preamble and data[:2] not in _DATASET_STARTS:
+    has_preamble = len(prefix) >= 132 and prefix[128:132] == b"DICM"
+    if not looks_like_dicom(prefix):
         raise DicomReadError(
             source, "not DICOM: no DICM preamble and no dataset at the start"
         )
+    meta_end, ts_meta = 0, ""
+    if has_preamble:
+        with contextlib.suppress(_NeedPydicom, struct.error):
+            meta_end, ts_meta, _ = _meta(prefix)
+    if ts_meta == DEFLATED_DATASET:
+        _check_inflated_size(fh, meta_end, source)
+    fh.seek(0)
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")  # pydicom warns about others' sloppy files
+            deflated = ts_meta == DEFLATED_DATASET  # bounded above
             ds = pydicom.dcmread(
-                io.BytesIO(data), force=not has_preamble, defer_size=256
+                fh,
+                force=not has_preamble,
+                defer_size=1024,
+                stop_before_pixels=not deflated,
             )
+            if deflated:  # read from an inflated copy: offsets mean nothing
+                keyword = next((k for k in _PIXEL_TAGS.values() if k in ds), None)
+                start = length = None
+            else:
+                keyword, start, length = _pixel_element(fh, ds)
+                _check_not_truncated(ds, total, source)
             _ = ds.get("SOPClassUID"), ds.get("Rows")  # parse what we rely on now
+    except DicomReadError:
+        raise
     except InvalidDicomError as exc:
         raise DicomReadError(source, f"not DICOM: {exc}") from exc
+    except RecursionError:
+        reason = "sequences nested too deeply for pydicom to read"
+        raise DicomReadError(source, reason) from None
     except Exception as exc:  # pydicom raises many kinds on broken files
         raise DicomReadError(
             source, f"unreadable DICOM: {type(exc).__name__}: {exc}"
@@ -434,15 +665,40 @@ def _pydicom_parse(
         raise DicomReadError(source, "not DICOM: no preamble and no SOP Class UID")
     meta = getattr(ds, "file_meta", None)
     ts = str(meta.get("TransferSyntaxUID", "")) if meta is not None else ""
+    native = ts in (EXPLICIT_LE, IMPLICIT_LE)
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
             header = _from_dataset(ds, ts, source=source, member=member, total=total)
-    except (ValueError, TypeError, AttributeError, KeyError, IndexError) as exc:
+    except _BadValue as exc:
+        raise DicomReadError(source, f"malformed header: {exc}") from None
+    except (
+        ValueError,
+        TypeError,
+        AttributeError,
+        KeyError,
+        IndexError,
+        OverflowError,
+    ) as exc:
         raise DicomReadError(
             source, f"malformed header: {type(exc).__name__}: {exc}"
         ) from exc
-    return header
+    defined = length is not None and length != _UNDEFINED
+    return _replace(
+        header,
+        sop_class_uid=header.sop_class_uid
+        or (str(meta.get("MediaStorageSOPClassUID", "")) if meta is not None else ""),
+        pixel_keyword=keyword,
+        pixel_start=start,
+        pixel_offset=start if defined and native else None,
+        pixel_length=length if defined else None,
+    )
+
+
+def _replace(h: FileHeader, **changes: Any) -> FileHeader:
+    import dataclasses
+
+    return dataclasses.replace(h, **changes)
 
 
 def _from_dataset(
@@ -474,21 +730,21 @@ def _from_dataset(
         series_uid=str(ds.get("SeriesInstanceUID", "")),
         image_type=tuple(str(v) for v in (ds.get("ImageType") or ())),
         slice_thickness=_opt_float(_first(ds, "SliceThickness")),
-        echo_number=_opt_int(_first(ds, "EchoNumbers")),
+        echo_number=_ds_int(ds, "EchoNumbers"),
         gantry_tilt=_opt_float(_first(ds, "GantryDetectorTilt")),
-        acquisition_number=_opt_int(_first(ds, "AcquisitionNumber")),
-        instance_number=_opt_int(_first(ds, "InstanceNumber")),
+        acquisition_number=_ds_int(ds, "AcquisitionNumber"),
+        instance_number=_ds_int(ds, "InstanceNumber"),
         position=_tuple_floats(ipp),
         orientation=_tuple_floats(ds.get("ImageOrientationPatient")),
-        samples_per_pixel=_opt_int(_first(ds, "SamplesPerPixel")),
+        samples_per_pixel=_ds_int(ds, "SamplesPerPixel"),
         photometric=str(ds.get("PhotometricInterpretation", "")),
-        number_of_frames=_opt_int(_first(ds, "NumberOfFrames")),
-        rows=_opt_int(_first(ds, "Rows")),
-        columns=_opt_int(_first(ds, "Columns")),
+        number_of_frames=_ds_int(ds, "NumberOfFrames"),
+        rows=_ds_int(ds, "Rows"),
+        columns=_ds_int(ds, "Columns"),
         pixel_spacing=_tuple_floats(ds.get("PixelSpacing")),
-        bits_allocated=_opt_int(_first(ds, "BitsAllocated")),
-        bits_stored=_opt_int(_first(ds, "BitsStored")),
-        pixel_representation=_opt_int(_first(ds, "PixelRepresentation")),
+        bits_allocated=_ds_int(ds, "BitsAllocated"),
+        bits_stored=_ds_int(ds, "BitsStored"),
+        pixel_representation=_ds_int(ds, "PixelRepresentation"),
         window_center=_tuple_floats(ds.get("WindowCenter")),
         window_width=_tuple_floats(ds.get("WindowWidth")),
         rescale_intercept=_opt_float(_first(ds, "RescaleIntercept")),
@@ -499,15 +755,61 @@ def _from_dataset(
     )
 
 
+def read_header(
+    fh: IO[bytes], *, size: int, source: str, member: str | None = None
+) -> FileHeader:
+    """Read the header of one DICOM file from an open, seekable binary file.
+
+    Reads a :data:`PREFIX_BYTES` prefix first; a file that does not start like
+    DICOM is refused from that prefix alone; otherwise pydicom reads up to the
+    pixel data (never the pixel data, large values deferred).
+
+    Parameters
+    ----------
+    fh : binary file
+        Open at offset 0, seekable (a regular file or a zip entry).
+    size : int
+        The file's size in bytes.
+    source : str
+        Path for messages (and for later pixel reads).
+    member : str, optional
+        Name inside a zip file.
+
+    Returns
+    -------
+    FileHeader
+
+    Raises
+    ------
+    DicomReadError
+        Not DICOM, or unreadable; ``reason`` says which.
+    """
+    prefix = fh.read(PREFIX_BYTES)
+    buf = prefix
+    while True:
+        try:
+            return _fast_parse(buf, source=source, member=member, total=size)
+        except _NeedMore:
+            want = min(4 * len(buf), MAX_FAST_BYTES, size)
+            if want <= len(buf):
+                break
+            buf += fh.read(want - len(buf))
+            if len(buf) < want:  # the file shrank
+                break
+        except (_NeedPydicom, struct.error):
+            break
+    return _pydicom_parse(fh, prefix, source=source, member=member, total=size)
+
+
 def parse_header(
     data: bytes, *, source: str, member: str | None = None, total: int | None = None
 ) -> FileHeader:
-    """Parse the header of one DICOM file held (at least its start) in ``data``.
+    """Parse the header of one DICOM file held in ``data`` (its whole bytes).
 
     Parameters
     ----------
     data : bytes
-        The file's bytes, or a prefix of them.
+        The file's bytes.
     source : str
         Path for messages (and for later pixel reads).
     member : str, optional
@@ -523,17 +825,9 @@ def parse_header(
     ------
     DicomReadError
         Not DICOM, or unreadable; ``reason`` says which.
-    _NeedPydicom
-        Only when ``data`` is a prefix too short for the fast parser: the caller
-        retries with the whole file.
     """
     size = len(data) if total is None else total
-    try:
-        return _fast_parse(data, source=source, member=member, total=size)
-    except (_NeedPydicom, struct.error):
-        if len(data) < size:
-            raise _NeedPydicom from None
-    return _pydicom_parse(data, source=source, member=member, total=size)
+    return read_header(io.BytesIO(data), size=size, source=source, member=member)
 
 
 # --- where an explicit-VR little-endian file is cut short (used by SR/SEG import) --

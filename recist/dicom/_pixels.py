@@ -38,6 +38,7 @@ from recist.errors import DicomReadError
 __all__ = ["output_dtype", "read_pixels"]
 
 _NATIVE = {EXPLICIT_LE, IMPLICIT_LE}
+RLE_LOSSLESS = "1.2.840.10008.1.2.5"
 
 
 def _add_intercept_int16(slice_: npt.NDArray[Any], intercept: float) -> None:
@@ -47,7 +48,45 @@ def _add_intercept_int16(slice_: npt.NDArray[Any], intercept: float) -> None:
     whenever the result fits int16 (the callers check the range first).
     """
     if intercept:
-        np.add(slice_, np.int16(int(intercept)), out=slice_, casting="unsafe")
+        np.add(slice_, _int16(intercept), out=slice_, casting="unsafe")
+
+
+def _int16(value: float) -> np.int16:
+    """Return an integral value modulo 2**16 as int16 (-40000 -> 25536)."""
+    return np.int16((int(value) + 32768) % 65536 - 32768)
+
+
+def _mask_high_bits(stored: npt.NDArray[Any], h: FileHeader) -> None:
+    """Keep only the BitsStored low bits of each value, in place.
+
+    Bits above BitsStored (up to BitsAllocated) are not part of the value (PS3.5
+    8.1.1): pydicom's ``pixel_array`` and dcm2niix ignore them, and so does this;
+    signed values are sign-extended from bit BitsStored - 1.  Unsigned 12-bit
+    0x9C40 is 0xC40 = 3136, not 40000 (nor -25536 as int16).
+
+    Examples
+    --------
+    >>> from recist.dicom._header import FileHeader
+    >>> a = np.array([0x9C40, 0x0C40], np.uint16)
+    >>> _mask_high_bits(a, FileHeader(source="x", bits_stored=12))
+    >>> a.tolist()
+    [3136, 3136]
+    >>> b = np.array([0xF800, 0x1001], np.uint16).view(np.int16)
+    >>> h = FileHeader(source="x", bits_stored=12, pixel_representation=1)
+    >>> _mask_high_bits(b, h)
+    >>> b.tolist()
+    [-2048, 1]
+    """
+    bits = h.bits_stored
+    size = stored.dtype.itemsize
+    if not bits or bits >= 8 * size or stored.dtype.kind not in "iu":
+        return
+    u = stored.view(np.dtype(f"u{size}").newbyteorder(stored.dtype.byteorder))
+    np.bitwise_and(u, (1 << bits) - 1, out=u)
+    if h.pixel_representation == 1:  # sign-extend: (v ^ sign) - sign, modular
+        sign = 1 << (bits - 1)
+        np.bitwise_xor(u, sign, out=u)
+        np.subtract(u, u.dtype.type(sign), out=u)
 
 
 def _stored_dtype(h: FileHeader) -> np.dtype[Any]:
@@ -124,15 +163,82 @@ def _read_native_into(h: FileHeader, out: npt.NDArray[Any]) -> None:
 def _file_bytes(h: FileHeader) -> bytes:
     if h.member is not None:
         with zipfile.ZipFile(h.source) as zf:
-            return zf.read(h.member)
+            if h.member_index is None:
+                return zf.read(h.member)
+            return zf.read(zf.infolist()[h.member_index])  # names may repeat
     with open(h.source, "rb") as fh:
         return fh.read()
+
+
+def _rle_decoder() -> Any:
+    """pylibjpeg-rle's frame decoder (extra ``pixeldata``), or None."""
+    try:
+        from rle.utils import decode_pixel_data
+    except ImportError:
+        return None
+    return decode_pixel_data
+
+
+def _decode_rle(h: FileHeader, decode: Any) -> npt.NDArray[Any]:
+    """Decode an RLE Lossless file's frames straight from its pixel data item(s).
+
+    pylibjpeg-rle (Rust) decodes each frame; no pydicom dataset is built, which
+    is most of pydicom's time on a small frame.  Stored values, as pydicom's
+    ``pixel_array`` gives them (tests compare the two on every RLE fixture).
+    """
+    from pydicom.encaps import generate_frames
+
+    assert h.pixel_start is not None  # checked by the caller
+    with open(h.source, "rb") as fh:
+        fh.seek(h.pixel_start)
+        data = fh.read()
+    nframes = h.number_of_frames or 1
+    rows, cols = h.rows or 0, h.columns or 0
+    dtype = _stored_dtype(h)
+    decoded = []
+    for frame in generate_frames(data, number_of_frames=nframes):
+        if len(decoded) == nframes:
+            break
+        raw = decode(
+            frame,
+            version=2,
+            rows=rows,
+            columns=cols,
+            bits_allocated=h.bits_allocated or 16,
+        )
+        arr = np.frombuffer(raw, dtype)  # a bytearray: writable, no copy
+        if arr.size != rows * cols:
+            msg = f"RLE frame {len(decoded) + 1} decodes to {arr.size} values"
+            raise DicomReadError(h.where, f"{msg}, not {rows} x {cols}")
+        _mask_high_bits(arr, h)
+        decoded.append(arr.reshape(rows, cols))
+    if len(decoded) != nframes:
+        reason = f"pixel data holds {len(decoded)} of {nframes} RLE frames"
+        raise DicomReadError(h.where, reason)
+    return decoded[0][None] if nframes == 1 else np.stack(decoded)
 
 
 def _decode_file(h: FileHeader) -> npt.NDArray[Any]:
     """All frames of one file as an array (frames, rows, columns), stored values."""
     import pydicom
 
+    decode = _rle_decoder() if h.transfer_syntax == RLE_LOSSLESS else None
+    if (
+        decode is not None
+        and h.member is None
+        and h.pixel_start is not None
+        and (h.samples_per_pixel or 1) == 1
+        and (h.bits_allocated or 0) in (8, 16, 32)
+    ):
+        try:
+            return _decode_rle(h, decode)
+        except DicomReadError:
+            raise
+        except Exception as exc:  # the decoder raises ValueError and others
+            what = f"{type(exc).__name__}: {exc}"
+            raise DicomReadError(
+                h.where, f"cannot decode RLE pixel data: {what}"
+            ) from exc
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
@@ -165,9 +271,9 @@ def _inflate_frames(ds: Any, h: FileHeader) -> npt.NDArray[Any]:
             bits_arr = np.unpackbits(np.frombuffer(raw, np.uint8), bitorder="little")
             frames.append(bits_arr[: rows * cols].reshape(rows, cols))
         else:
-            frames.append(
-                np.frombuffer(raw, _stored_dtype(h))[: rows * cols].reshape(rows, cols)
-            )
+            frame = np.frombuffer(raw, _stored_dtype(h))[: rows * cols].copy()
+            _mask_high_bits(frame, h)
+            frames.append(frame.reshape(rows, cols))
     return np.stack(frames)
 
 
@@ -187,6 +293,17 @@ def read_pixels(slices: Sequence[SliceRef]) -> npt.NDArray[Any]:
     first = slices[0].header
     rows, cols = int(first.rows or 0), int(first.columns or 0)
     dtype, check = output_dtype(slices)
+    try:
+        return _read_pixels(slices, rows, cols, dtype, check)
+    except MemoryError:
+        n = len(slices)
+        reason = f"not enough memory for {n} x {rows} x {cols} {dtype} voxels"
+        raise DicomReadError(first.where, reason) from None
+
+
+def _read_pixels(
+    slices: Sequence[SliceRef], rows: int, cols: int, dtype: np.dtype[Any], check: bool
+) -> npt.NDArray[Any]:
     if check:  # int16 only if the actual values fit: read stored values first
         stored = _read_stored(slices, rows, cols)
         lo = hi = 0.0
@@ -216,6 +333,7 @@ def _read_stored(slices: Sequence[SliceRef], rows: int, cols: int) -> npt.NDArra
     for k, s in enumerate(slices):
         if _fast_ok(s.header) and _stored_dtype(s.header) == dt:
             _read_native_into(s.header, out[k])
+            _mask_high_bits(out[k], s.header)
         else:
             by_file[s.header.where].append((k, s))
     for items in by_file.values():
@@ -239,12 +357,14 @@ def _fill(slices: Sequence[SliceRef], out: npt.NDArray[Any]) -> None:
             # int16 output: stored bytes go straight in; uint16 values are
             # reinterpreted and the modular addition below gives the exact result
             _read_native_into(h, out[k].view(dt))
+            _mask_high_bits(out[k].view(dt), h)
             _add_intercept_int16(out[k], s.rescale_intercept)
             continue
         buf = scratch.get(dt)
         if buf is None:
             buf = scratch.setdefault(dt, np.empty(out.shape[1:], dt))
         _read_native_into(h, buf)
+        _mask_high_bits(buf, h)
         _rescale_into(buf, s, out[k])
     for items in by_file.values():
         arr = _decode_file(items[0][1].header)
@@ -253,6 +373,11 @@ def _fill(slices: Sequence[SliceRef], out: npt.NDArray[Any]) -> None:
 
 
 def _rescale_into(stored: npt.NDArray[Any], s: SliceRef, out: npt.NDArray[Any]) -> None:
+    if out.dtype == np.int16 and stored.dtype.itemsize == 2 and stored.dtype.isnative:
+        # one same-type pass (mixed uint16 + int32 -> int16 is 5x slower); the
+        # modular int16 sum is exact because output_dtype checked the range
+        np.add(stored.view(np.int16), _int16(s.rescale_intercept), out=out)
+        return
     if out.dtype == np.int16:
         np.add(stored, np.int32(int(s.rescale_intercept)), out=out, casting="unsafe")
         return

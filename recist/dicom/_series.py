@@ -35,6 +35,15 @@ UNEVEN_REL_TOL = 0.01
 
 #: An uneven series is regridded at its smallest step, but at least median / this
 MAX_REFINE = 8
+#: The regular grid of an uneven series may hold at most this many times its
+#: slices, or :data:`MAX_GRID_SLICES` if more; slices beyond a gap that would
+#: need more (one slice 1 km away: 76 GiB at 512 x 512) are left out as outliers
+#: and reported.  (CT2_series: 4 slices over 205 mm, a 165-slice grid, is kept.)
+MAX_GRID_FACTOR = 4
+MAX_GRID_SLICES = 2048
+#: ImageOrientationPatient's two cosines must be unit and orthogonal within
+#: this (``measurements.ImageGeometry`` asks the same of its direction).
+ORTHO_TOL = 1e-4
 #: In-plane displacement (mm) of a slice from the normal through the first slice
 #: above which the stack is sheared (gantry/detector tilt).
 SHEAR_TOL_MM = 0.01
@@ -46,7 +55,8 @@ class Problem:
 
     Codes: ``SPLIT_SERIES``, ``GAP``, ``UNEVEN_SPACING``, ``DUPLICATE_POSITION``,
     ``GANTRY_TILT``, ``MIXED_RESCALE``, ``SINGLE_SLICE``, ``NO_GEOMETRY``,
-    ``NOT_GRAYSCALE``, ``DUPLICATE_FILE``.
+    ``NOT_GRAYSCALE``, ``DUPLICATE_FILE``, ``DUPLICATE_UID``, ``OUTLIER_SLICE``,
+    ``INVALID_GEOMETRY`` (read_volume refuses the series).
     """
 
     code: str
@@ -134,14 +144,19 @@ class SeriesInfo:
             "description": self.description,
             "n_images": self.n_images,
             "size": list(self.size),
-            "spacing": list(self.spacing),
-            "origin": list(self.origin),
-            "direction": list(self.direction),
+            "spacing": _finite(self.spacing),
+            "origin": _finite(self.origin),
+            "direction": _finite(self.direction),
             "slice_thickness": self.slice_thickness,
             "tilt_deg": self.tilt_deg,
             "problems": [{"code": p.code, "message": p.message} for p in self.problems],
             "files": list(self.files),
         }
+
+
+def _finite(values: Sequence[float]) -> list[float | None]:
+    """JSON has no NaN or Infinity: such values become null."""
+    return [v if math.isfinite(v) else None for v in values]
 
 
 def _slices_of(h: FileHeader) -> list[SliceRef]:
@@ -191,13 +206,20 @@ def _pair(p: Sequence[float]) -> tuple[float, float]:
     return (float(p[0]), float(p[1])) if len(p) >= 2 else (1.0, 1.0)
 
 
+def _keys(values: Sequence[float]) -> tuple[object, ...]:
+    # NaN != NaN: as a key, a non-finite value is its text, so equal ones group
+    if math.isfinite(math.fsum(values)):
+        return tuple(round(v, 4) for v in values)
+    return tuple(str(v) for v in values)
+
+
 def _frame_key(s: SliceRef) -> tuple[object, ...]:
     h = s.header
     return (
-        tuple(round(v, 4) for v in s.orientation),
+        _keys(s.orientation),
         h.rows,
         h.columns,
-        tuple(round(v, 4) for v in s.pixel_spacing),
+        _keys(s.pixel_spacing),
         "LOCALIZER" in h.image_type,
         h.samples_per_pixel or 1,
     )
@@ -212,7 +234,7 @@ def _has_duplicates(slices: Sequence[SliceRef]) -> bool:
 
 
 def _normal(orientation: Sequence[float]) -> np.ndarray | None:
-    if len(orientation) < 6:
+    if len(orientation) < 6 or not all(math.isfinite(v) for v in orientation[:6]):
         return None
     row = np.asarray(orientation[:3], dtype=np.float64)
     col = np.asarray(orientation[3:6], dtype=np.float64)
@@ -266,17 +288,27 @@ def _describe(
     """Order one coherent part along its normal and work out geometry and problems."""
     problems = list(extra)
     first = slices[0].header
-    normal = _normal(slices[0].orientation)
+    invalid = _invalid_geometry(slices)
+    normal = None if invalid else _normal(slices[0].orientation)
     positions_ok = all(not math.isnan(s.position[0]) for s in slices)
     tilt_deg = 0.0
-    if normal is None or not positions_ok:
+    if invalid:
         problems.append(
             Problem(
-                code="NO_GEOMETRY",
-                message="no ImagePositionPatient/ImageOrientationPatient: "
-                "slices kept in file order, geometry unknown (identity, 1 mm)",
+                code="INVALID_GEOMETRY",
+                message=f"{invalid}; read_volume refuses this series "
+                "(millimetres would be wrong)",
             )
         )
+    if normal is None or not positions_ok:
+        if not invalid:
+            problems.append(
+                Problem(
+                    code="NO_GEOMETRY",
+                    message="no ImagePositionPatient/ImageOrientationPatient: "
+                    "slices kept in file order, geometry unknown (identity, 1 mm)",
+                )
+            )
         ordered = sorted(slices, key=lambda s: (s.header.where, s.frame or 0))
         row = np.array([1.0, 0, 0])
         col = np.array([0, 1.0, 0])
@@ -295,6 +327,7 @@ def _describe(
         )
         ordered = [slices[i] for _, i in keyed]
         proj = np.array([p for p, _ in keyed])
+        ordered, proj = _drop_outliers(ordered, proj, problems)
         origin = ordered[0].position
         step, n_grid, tilt_deg = _spacing_problems(ordered, proj, row, col, problems)
     rescales = {(s.rescale_slope, s.rescale_intercept) for s in ordered}
@@ -346,6 +379,108 @@ def _describe(
         slice_positions_mm=tuple(float(p) for p in proj),
         tilt_deg=tilt_deg,
     )
+
+
+def _invalid_geometry(slices: Sequence[SliceRef]) -> str:
+    """Say what makes the geometry unusable ("" when it is fine).
+
+    Values that are present but impossible: PixelSpacing not two positive
+    finite numbers, ImagePositionPatient not finite, ImageOrientationPatient not
+    two finite, unit, orthogonal cosines, rescale slope/intercept not finite.
+    Missing values are NO_GEOMETRY, not this.
+    """
+    found: dict[str, list[str]] = {}
+
+    def bad(what: str, s: SliceRef) -> None:
+        found.setdefault(what, []).append(s.where)
+
+    for s in slices:
+        h = s.header
+        sy, sx = s.pixel_spacing
+        if not (math.isfinite(sx) and math.isfinite(sy) and sx > 0 and sy > 0):
+            bad(f"PixelSpacing {_fmt(sy)}\\{_fmt(sx)} is not > 0 mm", s)
+        given = (
+            len(h.position) >= 3
+            if not h.frames
+            else not all(math.isnan(v) for v in s.position)
+        )  # missing positions are NaN (NO_GEOMETRY)
+        if given and not all(math.isfinite(v) for v in s.position):
+            shown = "\\".join(_fmt(v) for v in s.position)
+            bad(f"ImagePositionPatient {shown} is not finite", s)
+        o = s.orientation
+        if len(o) >= 6:
+            why = _orientation_problem(o)
+            if why:
+                bad(f"ImageOrientationPatient {why}", s)
+        if not (math.isfinite(s.rescale_slope) and math.isfinite(s.rescale_intercept)):
+            shown = f"{_fmt(s.rescale_slope)}/{_fmt(s.rescale_intercept)}"
+            bad(f"rescale slope/intercept {shown} is not finite", s)
+    parts = []
+    for what, where in found.items():
+        more = f" and {len(where) - 2} more" if len(where) > 2 else ""
+        parts.append(f"{what} in {', '.join(where[:2])}{more}")
+    return "; ".join(parts)
+
+
+def _orientation_problem(o: Sequence[float]) -> str:
+    values = "\\".join(_fmt(v) for v in o[:6])
+    if not all(math.isfinite(v) for v in o[:6]):
+        return f"{values} is not finite"
+    row = np.asarray(o[:3], dtype=np.float64)
+    col = np.asarray(o[3:6], dtype=np.float64)
+    nr, nc = float(np.linalg.norm(row)), float(np.linalg.norm(col))
+    if nr < 0.5 or nc < 0.5 or nr > 1.5 or nc > 1.5:
+        return f"{values} is not two unit vectors"
+    if abs(float(np.dot(row / nr, col / nc))) > ORTHO_TOL:
+        return f"{values}: the row and column cosines are not orthogonal"
+    return ""
+
+
+def _drop_outliers(
+    ordered: list[SliceRef], proj: np.ndarray, problems: list[Problem]
+) -> tuple[list[SliceRef], np.ndarray]:
+    """Leave out slices beyond a gap the regular grid could not span.
+
+    While the grid that :func:`_spacing_problems` would build holds more than
+    ``max(MAX_GRID_FACTOR * n, MAX_GRID_SLICES)`` slices, the smaller side of the
+    largest step is left out (said in an ``OUTLIER_SLICE`` problem).
+    """
+    dropped: list[tuple[SliceRef, float]] = []
+    lo, hi = 0, len(ordered)  # kept: ordered[lo:hi]
+    while hi - lo > 2:
+        p = proj[lo:hi]
+        steps = np.diff(p)
+        good = steps[steps >= DUPLICATE_TOL_MM]
+        if good.size == 0:
+            break
+        median = float(np.median(good))
+        step = max(float(good.min()), median / MAX_REFINE)
+        n_grid = (float(p[-1] - p[0]) / step) + 1
+        if n_grid <= max(MAX_GRID_FACTOR * (hi - lo), MAX_GRID_SLICES):
+            break
+        i = int(np.argmax(steps))  # largest step: between p[i] and p[i + 1]
+        if i + 1 < (hi - lo) - (i + 1):  # fewer slices below the step
+            dropped.extend((ordered[k], float(proj[k])) for k in range(lo, lo + i + 1))
+            lo += i + 1
+        else:
+            dropped.extend((ordered[k], float(proj[k])) for k in range(lo + i + 1, hi))
+            hi = lo + i + 1
+    if not dropped:
+        return ordered, proj
+    kept = proj[lo:hi]
+    shown = "; ".join(
+        f"{s.where} at {_fmt(z)} mm" for s, z in sorted(dropped, key=lambda d: d[1])[:5]
+    )
+    more = f" and {len(dropped) - 5} more" if len(dropped) > 5 else ""
+    problems.append(
+        Problem(
+            code="OUTLIER_SLICE",
+            message=f"{len(dropped)} slice(s) lie far beyond the others "
+            f"({_fmt(float(kept[0]))} to {_fmt(float(kept[-1]))} mm along the "
+            f"normal) and are left out of the series: {shown}{more}",
+        )
+    )
+    return ordered[lo:hi], kept
 
 
 def _is_gap(ordered: Sequence[SliceRef], i: int, steps: np.ndarray) -> bool:
@@ -446,6 +581,20 @@ def _spacing_problems(
     return step, n_grid, tilt_deg
 
 
+def _same_image(a: FileHeader, b: FileHeader) -> bool:
+    """Tell whether two files with one SOP Instance UID are copies of one image."""
+    return (
+        a.series_uid == b.series_uid
+        and a.position == b.position
+        and a.orientation == b.orientation
+        and a.instance_number == b.instance_number
+        and (a.rows, a.columns, a.number_of_frames)
+        == (b.rows, b.columns, b.number_of_frames)
+        and a.pixel_length == b.pixel_length
+        and a.transfer_syntax == b.transfer_syntax
+    )
+
+
 def build_series(headers: Iterable[FileHeader]) -> list[SeriesInfo]:
     """Group image headers into :class:`SeriesInfo` objects (largest first per study).
 
@@ -462,17 +611,36 @@ def build_series(headers: Iterable[FileHeader]) -> list[SeriesInfo]:
     by_uid: dict[str, list[SliceRef]] = defaultdict(list)
     seen: dict[str, FileHeader] = {}
     repeats: dict[str, list[str]] = defaultdict(list)
+    clashes: dict[str, list[str]] = defaultdict(list)
     for h in headers:
         kept = seen.get(h.sop_instance_uid) if h.sop_instance_uid else None
-        if kept is not None:  # the same image twice (a copy): use it once, say so
+        if kept is not None and _same_image(kept, h):
+            # the same image twice (a copy): use it once, say so
             repeats[h.series_uid].append(f"{h.where} (= {kept.where})")
             continue
-        seen[h.sop_instance_uid] = h
+        if kept is not None:  # one UID, two different images: keep both, say so
+            clashes[h.series_uid].append(f"{h.where} (UID of {kept.where})")
+            if kept.series_uid != h.series_uid:
+                clashes[kept.series_uid].append(f"{kept.where} (UID of {h.where})")
+        else:
+            seen[h.sop_instance_uid] = h
         by_uid[h.series_uid].extend(_slices_of(h))
     out: list[SeriesInfo] = []
     for uid, slices in by_uid.items():
         parts, reasons = _split(slices)
         dup_note = []
+        if clashes.get(uid):
+            listed = ", ".join(clashes[uid][:3]) + (
+                " ..." if len(clashes[uid]) > 3 else ""
+            )
+            dup_note.append(
+                Problem(
+                    code="DUPLICATE_UID",
+                    message=f"{len(clashes[uid])} file(s) share a SOP Instance UID "
+                    f"with a different image; all are kept, but references by UID "
+                    f"are ambiguous: {listed}",
+                )
+            )
         if repeats.get(uid):
             listed = ", ".join(repeats[uid][:3]) + (
                 " ..." if len(repeats[uid]) > 3 else ""

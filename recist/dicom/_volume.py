@@ -9,7 +9,7 @@ from typing import Any
 import numpy as np
 
 from measurements.geometry import ImageGeometry, Volume
-from recist.dicom._pixels import read_pixels
+from recist.dicom._pixels import output_dtype, read_pixels
 from recist.dicom._scan import PathLike, scan_report
 from recist.dicom._series import DUPLICATE_TOL_MM, SeriesInfo, SliceRef
 from recist.dicom._tilt import regrid_along_normal, unshear
@@ -88,13 +88,24 @@ def read_volume(
         raise DicomReadError(
             series.files[0], "colour images cannot be read as a volume"
         )
+    for p in series.problems:
+        if p.code == "INVALID_GEOMETRY":
+            raise DicomReadError(series.key, f"invalid geometry: {p.message}")
     slices, positions = _unique_positions(series)
+    resample = "GANTRY_TILT" in series.problem_codes or (
+        "UNEVEN_SPACING" in series.problem_codes and regular_grid
+    )
+    n_out = len(slices)
+    if "UNEVEN_SPACING" in series.problem_codes and regular_grid:
+        n_out = max(n_out, series.size[2])
+    _check_memory(series, slices, n_out, copies=2 if resample else 1)
     array = read_pixels(slices)
     problems = [str(p) for p in series.problems]
     done: list[str] = []
     direction = np.asarray(series.direction).reshape(3, 3)
     row, col = direction[:, 0], direction[:, 1]
-    fill = float(array.min()) if array.size else 0.0
+    # the fill value needs a pass over the volume: only when something is filled
+    fill = float(array.min()) if resample and array.size else 0.0
     if "GANTRY_TILT" in series.problem_codes:
         rel = np.asarray([s.position for s in slices], np.float64) - np.asarray(
             series.origin
@@ -155,6 +166,34 @@ def read_volume(
         "resampled": done,
     }
     return Volume(array=array, geometry=geometry, metadata=metadata)
+
+
+def _memory_bytes() -> int:
+    """Physical memory of this machine in bytes (0 when unknown)."""
+    try:
+        return int(os.sysconf("SC_PHYS_PAGES")) * int(os.sysconf("SC_PAGE_SIZE"))
+    except (ValueError, OSError, AttributeError):
+        return 0
+
+
+def _check_memory(
+    series: SeriesInfo, slices: Sequence[SliceRef], n_slices: int, *, copies: int
+) -> None:
+    """Refuse a volume that cannot fit in this machine's memory, before allocating.
+
+    ``copies`` arrays of the output type (int16 or float32) are held at once:
+    one, or two when the volume is resampled (tilt, uneven spacing).
+    """
+    cols, rows = series.size[0], series.size[1]
+    itemsize = output_dtype(slices)[0].itemsize
+    need = itemsize * cols * rows * n_slices * copies
+    have = _memory_bytes()
+    if have and need > have:
+        raise DicomReadError(
+            series.key,
+            f"a {cols} x {rows} x {n_slices} volume needs about {need >> 20} MiB, "
+            f"more than this machine's {have >> 20} MiB",
+        )
 
 
 def _unique_positions(series: SeriesInfo) -> tuple[list[SliceRef], list[float]]:

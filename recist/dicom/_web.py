@@ -13,7 +13,6 @@ import json
 import logging
 import math
 import re
-import unicodedata
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -21,6 +20,7 @@ from typing import Any, TypedDict, TypeVar
 
 from recist._atomic import check_output_dir, replacing
 from recist._optional import require
+from recist._text import printable
 from recist.errors import DicomReadError, InvalidInputError
 
 __all__ = [
@@ -34,7 +34,6 @@ __all__ = [
     "fetch_to_cache",
     "instance_path",
     "is_dicomweb",
-    "printable",
 ]
 
 logger = logging.getLogger(__name__)
@@ -809,30 +808,6 @@ def check_timeout(value: float) -> float:
         msg = f"timeout must be a finite number of seconds > 0, got {value!r}"
         raise InvalidInputError(msg, location="timeout")
     return seconds
-
-
-def printable(text: str) -> str:
-    r"""Return ``text`` with control characters escaped (safe for a terminal).
-
-    C0/C1 controls (ESC starts terminal escape sequences), DEL and Unicode
-    format characters (bidirectional overrides, ...) become ``\xNN`` /
-    ``\uNNNN`` escapes; everything else is kept.
-
-    Examples
-    --------
-    >>> printable("CT\x1b[2J chest")
-    'CT\\x1b[2J chest'
-    >>> printable("Müller\u202e")
-    'Müller\\u202e'
-    """
-    out = []
-    for ch in str(text):
-        if unicodedata.category(ch) in {"Cc", "Cf", "Zl", "Zp"}:
-            code = ord(ch)
-            out.append(f"\\x{code:02x}" if code < 0x100 else f"\\u{code:04x}")
-        else:
-            out.append(ch)
-    return "".join(out)
 
 
 class _Deadline(Exception):

@@ -1,9 +1,10 @@
-"""Export readings as CDISC ADaM ADRS (OVR, BOR, CBOR) and ADTR (SDIAM).
+"""Export readings as CDISC ADaM ADRS, ADTR (SDIAM) and ADTTE (PFS, DOR).
 
 Variable names, parameter texts and codings follow the pharmaverse examples
-(``pharmaverseadam`` ``adrs_onco``/``adtr_onco``, ``admiralonco`` ``admiral_adrs``).
-Responses are the engine's (:func:`recist.assess`); subject-level variables
-(ADSL) are not merged: join them on ``USUBJID``.
+(``pharmaverseadam`` ``adrs_onco``/``adtr_onco``/``adtte_onco``, ``admiralonco``
+``admiral_adrs``).  Responses are the engine's (:func:`recist.assess`).  With
+DM/ADSL given, ADRS/ADTR/ADTTE carry ``ARM``, ``ACTARM``, ``TRT01P``,
+``TRT01A`` and the analysis-set flags, and ``ADY`` counts from ``RFSTDTC``.
 
 Examples
 --------
@@ -23,6 +24,10 @@ OVR PR 2 2024-02-27
 OVR PR 2 2024-04-27
 BOR PR 2 2024-02-27
 CBOR PR 2 2024-02-27
+RSP Y 1 2024-02-27
+CRSP Y 1 2024-02-27
+CB Y 1 2024-02-27
+CCB Y 1 2024-02-27
 >>> for r in out.adtr:
 ...     print(r["AVISIT"], r["AVAL"], r["PCHG"], r["NADIR"])
 BASELINE 40.0 0.0 None
@@ -36,7 +41,7 @@ import argparse
 import datetime as dt
 import sys
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
@@ -48,12 +53,15 @@ from recist.export.sdtm import (
     derive_visits,
     evaluator_of,
     export_inputs,
+    report_rejected,
     to_sdtm,
 )
 from recist.export.sdtm import (
     add_arguments as _sdtm_arguments,
 )
+from recist.formats.schedule import VisitSchedule
 from recist.model import Assessment, Reading
+from recist.report.tte import TteRules
 from recist.rules._numeric import pct_change
 from recist.terms import Response
 
@@ -68,26 +76,43 @@ __all__ = [
     "write_adam",
 ]
 
+#: ADSL variables copied onto every record (empty without DM/ADSL).
+ADSL_COLUMNS: tuple[str, ...] = ("ARM", "ACTARM", "TRT01P", "TRT01A", "SAFFL")
+#: Analysis-set flags added as columns when the DM/ADSL holds them.
+FLAG_COLUMNS: tuple[str, ...] = ("ITTFL", "FASFL", "EFFFL", "RANDFL", "PPROTFL")
+
 ADRS_COLUMNS: tuple[str, ...] = (
-    "STUDYID", "USUBJID", "ASEQ", "PARAMCD", "PARAM", "PARCAT1", "PARCAT2",
-    "PARCAT3", "AVALC", "AVAL", "ADT", "ADTF", "AVISIT", "ANL01FL", "ANL02FL",
-    "VISITNUM", "VISIT", "RSEVAL", "RSEVALID", "RSDTC", "RSSEQ",
+    "STUDYID", "USUBJID", *ADSL_COLUMNS, "ASEQ", "PARAMCD", "PARAM", "PARCAT1",
+    "PARCAT2", "PARCAT3", "AVALC", "AVAL", "ADT", "ADY", "ADTF", "AVISIT",
+    "ANL01FL", "ANL02FL", "VISITNUM", "VISIT", "RSEVAL", "RSEVALID", "RSDTC",
+    "RSSEQ",
 )  # fmt: skip
 ADTR_COLUMNS: tuple[str, ...] = (
-    "STUDYID", "USUBJID", "ASEQ", "PARAMCD", "PARAM", "PARCAT1", "PARCAT2",
+    "STUDYID", "USUBJID", *ADSL_COLUMNS, "ASEQ", "PARAMCD", "PARAM", "PARCAT1",
+    "PARCAT2",
     "PARCAT3", "AVAL", "BASE", "CHG", "PCHG", "NADIR", "CHGNAD", "PCHGNAD",
     "ABLFL", "ANL01FL", "ANL02FL", "ANL03FL", "ANL04FL", "PDFL", "ADT", "ADTF",
     "ADY", "AVISIT", "AVISITN", "LSEXP", "LSASS", "TREVAL", "TREVALID",
     "VISITNUM", "VISIT", "TRDTC",
 )  # fmt: skip
-_INTEGER = frozenset({"ASEQ", "RSSEQ"})
+_INTEGER = frozenset({"ASEQ", "RSSEQ", "CNSR", "ADY"})
 _NUMERIC = frozenset(
     {"ASEQ", "AVAL", "VISITNUM", "RSSEQ", "BASE", "CHG", "PCHG", "NADIR", "CHGNAD"}
-    | {"PCHGNAD", "ADY", "AVISITN", "ADT"}
+    | {"PCHGNAD", "ADY", "AVISITN", "ADT", "STARTDT", "CNSR"}
 )
-_DATES = frozenset({"ADT"})
+_DATES = frozenset({"ADT", "STARTDT"})
 
 LABELS: dict[str, str] = {
+    "ARM": "Description of Planned Arm",
+    "ACTARM": "Description of Actual Arm",
+    "TRT01P": "Planned Treatment for Period 01",
+    "TRT01A": "Actual Treatment for Period 01",
+    "SAFFL": "Safety Population Flag",
+    "ITTFL": "Intent-To-Treat Population Flag",
+    "FASFL": "Full Analysis Set Population Flag",
+    "EFFFL": "Efficacy Population Flag",
+    "RANDFL": "Randomized Population Flag",
+    "PPROTFL": "Per-Protocol Population Flag",
     "STUDYID": "Study Identifier",
     "USUBJID": "Unique Subject Identifier",
     "ASEQ": "Analysis Sequence Number",
@@ -141,10 +166,31 @@ _PD = (Response.PD, Response.ICPD)
 
 @dataclass(frozen=True, slots=True, kw_only=True)
 class AdamExport:
-    """The ADRS and ADTR records (``dict`` per record, ``*_COLUMNS`` order)."""
+    """The ADRS, ADTR and ADTTE records (``dict`` per record) and their columns.
+
+    ``flags`` are the analysis-set flag columns the DM/ADSL held (after the
+    ``*_COLUMNS``).
+    """
 
     adrs: list[dict[str, Any]] = field(default_factory=list)
     adtr: list[dict[str, Any]] = field(default_factory=list)
+    adtte: list[dict[str, Any]] = field(default_factory=list)
+    flags: tuple[str, ...] = ()
+
+
+def _adsl(data: Any, flags: Sequence[str]) -> dict[str, Any]:
+    """ADSL variables of a subject (TRT01P/TRT01A from ARM/ACTARM if absent)."""
+    if data is None:
+        return dict.fromkeys((*ADSL_COLUMNS, *flags), "")
+    arm, act = data.get("ARM"), data.get("ACTARM")
+    return {
+        "ARM": arm,
+        "ACTARM": act,
+        "TRT01P": data.get("TRT01P") or arm,
+        "TRT01A": data.get("TRT01A") or act,
+        "SAFFL": data.get("SAFFL"),
+        **{f: data.get(f) for f in flags},
+    }
 
 
 def _who(evaluator: tuple[str, str]) -> str:
@@ -164,29 +210,75 @@ def _day(date: dt.date, reference: dt.date) -> int:
     return delta + 1 if delta >= 0 else delta
 
 
-def _bor_date(reading: Reading, assessment: Assessment, confirmed: bool) -> int | None:
+def _bor_date(assessment: Assessment, confirmed: bool) -> int | None:
     """Index of the follow-up that dates the best overall response.
 
-    The first follow-up ``k`` from which the BOR of ``followups[:k+1]`` is the
-    final BOR; for CR/PR the first follow-up up to ``k`` whose response is it.
+    CR/PR: the first assessment of that response (confirmed BOR: the first one
+    that was confirmed).  Otherwise the first follow-up ``k`` from which the BOR
+    of the responses up to ``k`` is the final BOR (the engine's own BOR rule on
+    the prefix of its time-point responses).
     """
-    from recist.assessment import assess
+    from recist.rules.best_response import (
+        Assessment1,
+        best_overall_response,
+        first_confirmed_response,
+    )
 
-    def best(a: Assessment) -> Response:
-        attr = "confirmed" if confirmed else "unconfirmed"
-        return getattr(a, f"best_overall_response_{attr}").value  # type: ignore[no-any-return]
-
-    final = best(assessment)
+    bor = (
+        assessment.best_overall_response_confirmed
+        if confirmed
+        else assessment.best_overall_response_unconfirmed
+    )
+    final = bor.value
     points = assessment.timepoints
-    for k in range(len(points)):
-        prefix = replace(reading, followups=reading.followups[: k + 1])
-        if best(assess(prefix)) is final:
-            if final.value in ("CR", "PR", "iCR", "iPR"):
-                for j in range(k + 1):
-                    if points[j].overall.value is final:
-                        return j
+    seq = [Assessment1(date=p.date, value=p.overall.value) for p in points]
+    if final.value in ("CR", "PR", "iCR", "iPR"):
+        if confirmed:
+            opts = assessment.reading.options
+            for j, p in enumerate(points):
+                if p.overall.value is not final:
+                    continue
+                first = first_confirmed_response(
+                    seq[j:],
+                    criteria=assessment.criteria,
+                    confirmation_min_days=opts.confirmation_min_days,
+                )
+                if first is not None and first.date == p.date:
+                    return j
+        for j, p in enumerate(points):
+            if p.overall.value is final:
+                return j
+        return None
+    inputs = bor.inputs
+    for k in range(len(seq)):
+        got = best_overall_response(
+            seq[: k + 1],
+            baseline_date=inputs.get("baseline_date", assessment.reading.baseline.date),  # type: ignore[arg-type]
+            criteria=assessment.criteria,
+            confirmation=confirmed,
+            confirmation_min_days=inputs["confirmation_min_days"],  # type: ignore[arg-type]
+            sd_min_days=inputs["sd_min_days"],  # type: ignore[arg-type]
+            non_target_only=not assessment.reading.baseline.targets,
+        )
+        if got.value is final:
             return k
     return None
+
+
+_RESPONDERS = frozenset({"CR", "PR", "iCR", "iPR"})
+_BENEFIT = _RESPONDERS | {"SD", "NON-CR/NON-PD", "iSD", "NON-iCR/NON-iUPD"}
+
+#: The derived ADRS parameters: (PARAMCD, PARAM text with {who}, confirmed,
+#: which BOR values are "Y"; None: the BOR itself).
+_PARAMS: tuple[tuple[str, str, bool, frozenset[str] | None], ...] = (
+    ("BOR", "Best Overall Response by {who} (confirmation not required)", False, None),
+    ("CBOR", "Best Confirmed Overall Response by {who}", True, None),
+    ("RSP", "Response by {who} (confirmation not required)", False, _RESPONDERS),
+    ("CRSP", "Confirmed Response by {who}", True, _RESPONDERS),
+    ("CB", "Clinical Benefit by {who} (confirmation for response not required)",
+     False, _BENEFIT),
+    ("CCB", "Confirmed Clinical Benefit by {who}", True, _BENEFIT),
+)  # fmt: skip
 
 
 def _adrs_rows(
@@ -195,19 +287,33 @@ def _adrs_rows(
     assessment: Assessment,
     labels: Sequence[VisitLike],
     rsseq: Mapping[tuple[str, str, str, str, str], int],
+    reference: dt.date,
+    adsl: Mapping[str, Any],
 ) -> list[dict[str, Any]]:
     usubjid = reading.subject_id or ""
     evaluator = evaluator_of(reading.reader)
     who = _who(evaluator)
     criteria = assessment.criteria.value
+    irecist = criteria == "iRECIST"
+    prefix = "I" if irecist else ""
+    suffix = " (iRECIST)" if irecist else ""
     common = {
         "STUDYID": studyid,
         "USUBJID": usubjid,
+        **adsl,
         "PARCAT1": "Tumor Response",
         "PARCAT2": who,
         "PARCAT3": criteria,
         "RSEVAL": evaluator[0],
         "RSEVALID": evaluator[1],
+        "ADT": None,
+        "ADY": None,
+        "ADTF": "",
+        "AVISIT": "",
+        "VISITNUM": None,
+        "VISIT": "",
+        "RSDTC": "",
+        "RSSEQ": None,
     }
 
     def visit(k: int) -> dict[str, Any]:
@@ -217,6 +323,7 @@ def _adrs_rows(
         key = (usubjid, *evaluator, criteria, label.visit)
         return {
             "ADT": date.isoformat(),
+            "ADY": _day(date, reference),
             "ADTF": _imputation(dtc),
             "AVISIT": label.visit,
             "VISITNUM": None if label.visitnum is None else float(label.visitnum),
@@ -231,8 +338,8 @@ def _adrs_rows(
         rows.append(
             {
                 **common,
-                "PARAMCD": "OVR",
-                "PARAM": f"Overall Response by {who}",
+                "PARAMCD": f"{prefix}OVR",
+                "PARAM": f"Overall Response by {who}{suffix}",
                 "AVALC": value,
                 "AVAL": AVAL_CODES.get(value),
                 "ANL01FL": "Y",
@@ -240,23 +347,30 @@ def _adrs_rows(
                 **visit(k),
             }
         )
-    for code, text, confirmed in (
-        ("BOR", f"Best Overall Response by {who} (confirmation not required)", False),
-        ("CBOR", f"Best Confirmed Overall Response by {who}", True),
-    ):
-        row: dict[str, Any] = {**common, "PARAMCD": code, "PARAM": text}
-        if not assessment.timepoints:
+    dated = {c: _bor_date(assessment, c) for c in (False, True)}
+    for code, text, confirmed, yes in _PARAMS:
+        row: dict[str, Any] = {
+            **common,
+            "PARAMCD": f"{prefix}{code}",
+            "PARAM": text.format(who=who) + suffix,
+        }
+        bor = (
+            assessment.best_overall_response_confirmed
+            if confirmed
+            else assessment.best_overall_response_unconfirmed
+        ).value.value
+        when = dated[confirmed]
+        if yes is not None:
+            flag = bool(assessment.timepoints) and bor in yes
+            row |= {"AVALC": "Y" if flag else "N", "AVAL": 1 if flag else 0}
+            if flag and when is not None:
+                row |= visit(when)
+        elif not assessment.timepoints:
             row |= {"AVALC": "MISSING", "AVAL": AVAL_CODES["MISSING"]}
         else:
-            bor = (
-                assessment.best_overall_response_confirmed
-                if confirmed
-                else assessment.best_overall_response_unconfirmed
-            ).value.value
             row |= {"AVALC": bor, "AVAL": AVAL_CODES.get(bor)}
-            dated = _bor_date(reading, assessment, confirmed)
-            if dated is not None:
-                row |= visit(dated)
+            if when is not None:
+                row |= visit(when)
         row |= {"ANL01FL": "Y", "ANL02FL": "Y"}
         rows.append(row)
     return rows
@@ -268,6 +382,7 @@ def _adtr_rows(
     assessment: Assessment,
     labels: Sequence[VisitLike],
     reference: dt.date,
+    adsl: Mapping[str, Any],
 ) -> list[dict[str, Any]]:
     targets = reading.baseline.targets
     if not targets:
@@ -303,6 +418,7 @@ def _adtr_rows(
         row: dict[str, Any] = {
             "STUDYID": studyid,
             "USUBJID": reading.subject_id or "",
+            **adsl,
             "PARAMCD": "SDIAM",
             "PARAM": f"Target Lesions Sum of Diameters by {who}",
             "PARCAT1": "Target Lesion(s)",
@@ -365,8 +481,12 @@ def to_adam(
     studyid: str = "RECIST",
     visits: Sequence[Sequence[VisitLike] | None] | None = None,
     reference_dates: Mapping[str, dt.date] | None = None,
+    subject_data: Mapping[str, Any] | None = None,
+    assessments: Sequence[Assessment] | None = None,
+    schedule: VisitSchedule | None = None,
+    rules: TteRules | None = None,
 ) -> AdamExport:
-    """Build ADRS and ADTR records from readings.
+    """Build ADRS, ADTR and ADTTE records from readings.
 
     Parameters
     ----------
@@ -378,7 +498,16 @@ def to_adam(
     visits : sequence, optional
         Per reading, its visits (as :func:`recist.export.sdtm.to_sdtm`).
     reference_dates : mapping of USUBJID to date, optional
-        Day 1 of ``ADY`` (ADSL ``TRTSDT``); default: the baseline date.
+        Day 1 of ``ADY`` (DM ``RFSTDTC``); default: the baseline date.
+    subject_data : mapping of USUBJID to SubjectData, optional
+        DM/ADSL: ``ARM``, ``ACTARM``, ``TRT01P``, ``TRT01A``, flags, first
+        dose and death for ADTTE.
+    assessments : sequence of Assessment, optional
+        ``recist.assess`` of each reading, when already computed.
+    schedule : VisitSchedule, optional
+        VISITNUM/VISIT of readings without given visits; the missed-visit rule.
+    rules : TteRules, optional
+        PFS/DOR rules of ADTTE (default: origin first dose, else baseline scan).
 
     Returns
     -------
@@ -396,7 +525,14 @@ def to_adam(
        Investigator": the engine's best overall response without / with
        confirmation (its options: ``sd_min_days``, ``confirmation_min_days``).
        ``MISSING`` without follow-ups. ADT/AVISIT: the follow-up from which the
-       BOR holds; for CR/PR the first assessment of that response.
+       BOR holds; for CR/PR the first assessment of that response, and for the
+       confirmed BOR the first one that was confirmed.
+       ``RSP``/``CRSP`` (response, confirmed response: BOR CR or PR) and
+       ``CB``/``CCB`` (clinical benefit, the disease control of the summary:
+       CR, PR, SD or NON-CR/NON-PD) are Y/N (AVAL 1/0), dated as the BOR when
+       Y. iRECIST readings give ``IOVR``, ``IBOR``, ``ICBOR``, ``IRSP``,
+       ``ICRSP``, ``ICB``, ``ICCB`` (PARAM suffixed "(iRECIST)"), so they never
+       mix with RECIST 1.1 parameters.
     3. AVAL: CR 1, PR 2, SD 3, NON-CR/NON-PD 4, PD 5, NE 6, MISSING 7
        (admiralonco); iRECIST terms as their RECIST 1.1 counterparts.
     4. ``ADT`` is the reading's date; ``ADTF`` is D (M) when ``RSDTC`` lacks the
@@ -422,44 +558,84 @@ def to_adam(
     from recist.assessment import assess
 
     readings = list(readings)
-    assessments = [assess(r) for r in readings]
+    if assessments is None:
+        assessments = [assess(r) for r in readings]
+    data = subject_data or {}
+    flags = tuple(
+        f for f in FLAG_COLUMNS if any(f in d.variables for d in data.values())
+    )
     given = list(visits) if visits is not None else [None] * len(readings)
-    all_labels = [
-        v if v is not None else derive_visits(r)
-        for r, v in zip(readings, given, strict=True)
-    ]
+    refs = reference_dates or {}
+
+    def labels_of(r: Reading, v: Sequence[VisitLike] | None) -> Sequence[VisitLike]:
+        if v is not None:
+            return v
+        if schedule is not None:
+            ref = refs.get(r.subject_id or "", r.baseline.date)
+            dates = [r.baseline.date, *(tp.date for tp in r.followups)]
+            return schedule.label(dates, ref)
+        return derive_visits(r)
+
+    all_labels = [labels_of(r, v) for r, v in zip(readings, given, strict=True)]
     sdtm = to_sdtm(
         readings,
         studyid=studyid,
         visits=all_labels,
         reference_dates=reference_dates,
         assessments=assessments,
+        domains=("RS",),
     )
     rsseq = {
         (r["USUBJID"], r["RSEVAL"], r["RSEVALID"], r["RSCAT"], r["VISIT"]): r["RSSEQ"]
         for r in sdtm.rs
         if r["RSTESTCD"] == "OVRLRESP"
     }
-    out = AdamExport()
+    out = AdamExport(flags=flags)
+    chosen: dict[tuple[str, str], tuple[int, Any]] = {}
     for reading, assessment, labels in zip(
         readings, assessments, all_labels, strict=True
     ):
-        reference = (reference_dates or {}).get(
-            reading.subject_id or "", reading.baseline.date
+        usubjid = reading.subject_id or ""
+        reference = refs.get(usubjid, reading.baseline.date)
+        d = data.get(usubjid)
+        adsl = _adsl(d, flags)
+        out.adrs.extend(
+            _adrs_rows(studyid, reading, assessment, labels, rsseq, reference, adsl)
         )
-        out.adrs.extend(_adrs_rows(studyid, reading, assessment, labels, rsseq))
-        out.adtr.extend(_adtr_rows(studyid, reading, assessment, labels, reference))
+        out.adtr.extend(
+            _adtr_rows(studyid, reading, assessment, labels, reference, adsl)
+        )
+        # ADTTE: one reading per subject and criteria, the investigator's first
+        key = (usubjid, assessment.criteria.value)
+        rank = 0 if evaluator_of(reading.reader)[0] == "INVESTIGATOR" else 1
+        if key not in chosen or rank < chosen[key][0]:
+            chosen[key] = (rank, (assessment, d))
     _number(out.adrs)
     _number(out.adtr)
+    from recist.export.adtte import to_adtte
+    from recist.report.summary import subject_outcome
+
+    outcomes = [
+        subject_outcome(a, data=d)
+        for _rank, (a, d) in (chosen[k] for k in sorted(chosen))
+    ]
+    out.adtte.extend(
+        to_adtte(
+            outcomes,
+            studyid=studyid,
+            rules=rules or TteRules(schedule=schedule),
+            flags=flags,
+        )
+    )
     return out
 
 
 def write_adam(
     export: AdamExport, outdir: str | Path, *, fmt: str = "csv"
 ) -> list[Path]:
-    """Write ``adrs`` and ``adtr`` as ``.csv`` and/or ``.xpt`` into ``outdir``.
+    """Write ``adrs``, ``adtr`` and ``adtte`` as ``.csv`` and/or ``.xpt``.
 
-    In XPT, ``ADT`` is a SAS date (``DATE9.``); in CSV ISO text.
+    In XPT, ``ADT`` and ``STARTDT`` are SAS dates (``DATE9.``); in CSV ISO text.
     """
     from recist.export._xpt import write_csv, write_xpt
 
@@ -468,10 +644,27 @@ def write_adam(
     folder = Path(outdir)
     check_output_dir(folder)
     written: list[Path] = []
+    from recist.export.adtte import ADTTE_COLUMNS, ADTTE_LABELS
+
+    flags = export.flags
     tables = {
-        "ADRS": (export.adrs, ADRS_COLUMNS, "Tumor Response Analysis Dataset"),
-        "ADTR": (export.adtr, ADTR_COLUMNS, "Tumor Results Analysis Dataset"),
+        "ADRS": (
+            export.adrs,
+            (*ADRS_COLUMNS, *flags),
+            "Tumor Response Analysis Dataset",
+        ),
+        "ADTR": (
+            export.adtr,
+            (*ADTR_COLUMNS, *flags),
+            "Tumor Results Analysis Dataset",
+        ),
+        "ADTTE": (
+            export.adtte,
+            (*ADTTE_COLUMNS, *flags),
+            "Time-to-Event Analysis Dataset",
+        ),
     }
+    labels = {**LABELS, **ADTTE_LABELS}
     for name, (records, columns, label) in tables.items():
         stem = folder / name.lower()
         numeric = frozenset(c for c in columns if c in _NUMERIC)
@@ -493,7 +686,7 @@ def write_adam(
                     columns,
                     name=name,
                     label=label,
-                    labels=LABELS,
+                    labels=labels,
                     numeric=numeric,
                     dates=_DATES,
                 )
@@ -507,9 +700,24 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def export_command(args: argparse.Namespace) -> int:
-    """Run ``recist export adam READING... OUTDIR``; 0 when written, 2 on bad input."""
-    readings, visits, outdir = export_inputs(args)
-    export = to_adam(readings, studyid=args.studyid, visits=visits)
+    """Run ``recist export adam READING... OUTDIR``.
+
+    Returns 0 when everything was written, 1 when rejected readings were left
+    out (listed on stderr), 2 on bad input.
+    """
+    x = export_inputs(args)
+    export = to_adam(
+        x.readings,
+        studyid=args.studyid,
+        visits=x.visits,
+        reference_dates=x.reference_dates,
+        subject_data=x.subject_data,
+        assessments=x.assessments,
+        schedule=x.schedule,
+        rules=TteRules(schedule=x.schedule),
+    )
+    outdir, rejected = x.outdir, x.rejected
+    del x  # the readings and assessments are not needed to write: free them
     for path in write_adam(export, outdir, fmt=args.fmt):
         sys.stdout.write(f"{path}\n")
-    return 0
+    return report_rejected(rejected)

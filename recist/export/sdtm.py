@@ -45,7 +45,8 @@ from pathlib import Path
 from typing import Any, Protocol
 
 from recist._atomic import check_output_dir
-from recist.errors import InvalidInputError, RecistError
+from recist.errors import InvalidInputError, RecistError, RuleViolation
+from recist.formats.schedule import VisitSchedule
 from recist.model import Assessment, Measurement, NewLesion, Reading
 from recist.terms import (
     Criteria,
@@ -67,6 +68,7 @@ __all__ = [
     "derive_visits",
     "evaluator_of",
     "export_command",
+    "export_inputs",
     "load_inputs",
     "reading_from_sdtm",
     "to_sdtm",
@@ -369,10 +371,9 @@ def _num_text(value: Decimal) -> str:
 
 def _study_day(date: dt.date | None, reference: dt.date) -> int | None:
     """SDTM study day: day 1 is the reference date; there is no day 0."""
-    if date is None:
-        return None
-    delta = (date - reference).days
-    return delta + 1 if delta >= 0 else delta
+    from recist.formats.schedule import study_day
+
+    return None if date is None else study_day(date, reference)
 
 
 def _full_date(dtc: str) -> dt.date | None:
@@ -416,6 +417,7 @@ def _tr_row(
     result: str = "",
     number: Decimal | None = None,
     not_done: bool = False,
+    reason: str = "",
 ) -> dict[str, Any]:
     unit = "mm" if number is not None else ""
     return {
@@ -431,7 +433,7 @@ def _tr_row(
         "TRSTRESN": None if number is None else float(number),
         "TRSTRESU": unit,
         "TRSTAT": "NOT DONE" if not_done else "",
-        "TRREASND": "",
+        "TRREASND": reason if not_done else "",
         "TRMETHOD": ctx.method,
         "TREVAL": ctx.evaluator[0],
         "TREVALID": ctx.evaluator[1],
@@ -449,7 +451,9 @@ def _measurement_rows(
 ) -> list[dict[str, Any]]:
     test = "LPERP" if nodal else "LDIAM"
 
-    def row(lesion: str, result: str = "", number: Decimal | None = None) -> Any:
+    def row(
+        lesion: str, result: str = "", number: Decimal | None = None, why: str = ""
+    ) -> Any:
         return _tr_row(
             ctx,
             visit,
@@ -460,10 +464,11 @@ def _measurement_rows(
             result=result,
             number=number,
             not_done=not result,
+            reason=why,
         )
 
     if m is None or m.kind is MeasurementKind.NOT_EVALUATED:
-        return [row(lesion_id)]
+        return [row(lesion_id, why=(m.reason_not_done or "") if m else "")]
     if m.kind is MeasurementKind.TOO_SMALL:
         return [row(lesion_id, MeasurementKind.TOO_SMALL.value)]
     if m.kind is MeasurementKind.SPLIT:
@@ -706,6 +711,8 @@ def to_sdtm(
     reference_dates: Mapping[str, dt.date] | None = None,
     method: str = "CT SCAN",
     assessments: Sequence[Assessment] | None = None,
+    schedule: VisitSchedule | None = None,
+    domains: Sequence[str] = ("TU", "TR", "RS"),
 ) -> SdtmExport:
     """Build SDTM TU, TR and RS records from readings.
 
@@ -726,6 +733,11 @@ def to_sdtm(
         ``TUMETHOD``/``TRMETHOD`` (a reading does not record the modality).
     assessments : sequence of Assessment, optional
         ``recist.assess`` of each reading, when already computed.
+    schedule : VisitSchedule, optional
+        The protocol's visits: VISITNUM/VISIT of readings without given visits
+        come from it (unscheduled ``x.01``), study days from ``reference_dates``.
+    domains : sequence of str
+        The domains to build (ADaM needs RS only, for RSSEQ).
 
     Returns
     -------
@@ -800,20 +812,25 @@ def to_sdtm(
             reference=reference,
             group_prefix=subject[evaluator],
         )
+        if given is None and schedule is not None:
+            dates = [reading.baseline.date, *(tp.date for tp in reading.followups)]
+            given = schedule.label(dates, reference)
         labels = _visit_labels(reading, given)
         key = (usubjid, *evaluator)
         seen = shared.get(key)
         if seen is None:
             shared[key] = reading
-            tu, tr = _tu_tr_rows(ctx, reading, assessment, labels)
-            out.tu.extend(tu)
-            out.tr.extend(tr)
+            if "TU" in domains or "TR" in domains:
+                tu, tr = _tu_tr_rows(ctx, reading, assessment, labels)
+                out.tu.extend(tu)
+                out.tr.extend(tr)
         elif (seen.baseline, seen.followups) != (reading.baseline, reading.followups):
             msg = (
                 f"{usubjid} {'/'.join(evaluator)}: two readings with different lesions"
             )
             raise InvalidInputError(msg)
-        out.rs.extend(_rs_rows(ctx, reading, assessment, labels))
+        if "RS" in domains:
+            out.rs.extend(_rs_rows(ctx, reading, assessment, labels))
     _renumber(out.tu, "TUSEQ")
     _renumber(out.tr, "TRSEQ")
     _renumber(out.rs, "RSSEQ")
@@ -953,29 +970,158 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--method", default="CT SCAN", help="TUMETHOD/TRMETHOD (default CT SCAN)"
     )
+    parser.add_argument(
+        "--dm", metavar="FILE", help="SDTM DM (CSV/XPT): --DY from RFSTDTC"
+    )
+    parser.add_argument(
+        "--adsl", metavar="FILE", help="ADaM ADSL (CSV/XPT): subject variables"
+    )
+    parser.add_argument(
+        "--schedule",
+        metavar="FILE",
+        help="visit schedule CSV (VISITNUM, VISIT, VISITDY, WINDOW) for VISITNUM/VISIT",
+    )
+    parser.add_argument(
+        "--strict",
+        action="store_true",
+        help="write nothing when any reading is rejected (default: write the rest, "
+        "list the rejected, exit 1)",
+    )
 
 
-def export_inputs(
-    args: argparse.Namespace,
-) -> tuple[list[Reading], list[Sequence[VisitLike] | None], str]:
-    """Return (readings, visits, OUTDIR) of ``recist export sdtm|adam``'s arguments.
+@dataclass(frozen=True, slots=True, kw_only=True)
+class ExportInputs:
+    """What ``recist export sdtm|adam`` works on, after loading and assessing."""
 
-    Skipped inputs are reported on stderr; no READING and no ``--sdtm`` is an
-    :class:`~recist.errors.InvalidInputError`.
+    readings: list[Reading]
+    visits: list[Sequence[VisitLike] | None]
+    assessments: list[Assessment]
+    outdir: str
+    subject_data: Mapping[str, Any]
+    reference_dates: dict[str, dt.date]
+    schedule: VisitSchedule | None
+    rejected: list[str]
+
+
+def _assess_all(
+    readings: list[Reading],
+    visits: list[Sequence[VisitLike] | None],
+    strict: bool,
+    first_dose: Mapping[str, dt.date],
+) -> tuple[
+    list[Reading], list[Sequence[VisitLike] | None], list[Assessment], list[str]
+]:
+    from recist.assessment import assess
+
+    kept: list[Reading] = []
+    kept_visits: list[Sequence[VisitLike] | None] = []
+    assessments: list[Assessment] = []
+    rejected: list[str] = []
+    for reading, given in zip(readings, visits, strict=True):
+        ref = first_dose.get(reading.subject_id or "")
+        try:
+            assessments.append(assess(reading, reference_date=ref))
+        except RuleViolation as exc:
+            if strict:
+                raise
+            lesion = f" lesion {exc.lesion}" if exc.lesion else ""
+            rejected.append(
+                f"{reading.subject_id} {reading.reader or 'INVESTIGATOR'}: "
+                f"{exc.code} ({exc.rule}){lesion}: {exc}"
+            )
+            continue
+        kept.append(reading)
+        kept_visits.append(given)
+    return kept, kept_visits, assessments, rejected
+
+
+def export_inputs(args: argparse.Namespace) -> ExportInputs:
+    """Load, assess and describe the inputs of ``recist export sdtm|adam``.
+
+    Skipped inputs and the timing sources are reported on stderr; no READING
+    and no ``--sdtm`` is an :class:`~recist.errors.InvalidInputError`. A
+    reading the engine rejects is left out and listed (``--strict``: raised).
+    With DM/ADSL, --DY/ADY count from ``RFSTDTC`` and the SD minimum duration
+    of the best response from the first dose.
     """
+    from recist.formats.schedule import read_schedule
+    from recist.formats.subjects import read_subject_data
+
     *inputs, outdir = args.paths
     if not inputs and args.sdtm is None:
         raise InvalidInputError("give READING files (or --sdtm DIR) and an OUTDIR")
+    dm, adsl = getattr(args, "dm", None), getattr(args, "adsl", None)
+    data = read_subject_data(dm=dm, adsl=adsl) if dm or adsl else {}
+    schedule_path = getattr(args, "schedule", None)
+    schedule = None if schedule_path is None else read_schedule(schedule_path)
     readings, visits, skipped = load_inputs(inputs, args.sdtm)
     for line in skipped:
         sys.stderr.write(f"skipped: {line}\n")
-    return readings, visits, outdir
+    doses = {u: d.first_dose for u, d in data.items() if d.first_dose is not None}
+    readings, visits, assessments, rejected = _assess_all(
+        readings, visits, getattr(args, "strict", False), doses
+    )
+    refs: dict[str, dt.date] = {}
+    for r in readings:
+        d = data.get(r.subject_id or "")
+        own = r.subject.get("RFSTDTC", "")
+        from recist.formats.subjects import parse_date
+
+        ref = d.reference_start if d is not None else parse_date(own)
+        if ref is not None:
+            refs[r.subject_id or ""] = ref
+    missing = sorted({r.subject_id or "" for r in readings} - set(refs))
+    if missing:
+        sys.stderr.write(
+            f"note: no RFSTDTC for {len(missing)} subject(s) (e.g. {missing[0]}): "
+            "their --DY count from the baseline scan\n"
+        )
+    if schedule is None:
+        sys.stderr.write(
+            "note: no --schedule: VISIT/VISITNUM are derived from the weeks since "
+            "baseline\n"
+        )
+    return ExportInputs(
+        readings=readings,
+        visits=visits,
+        assessments=assessments,
+        outdir=outdir,
+        subject_data=data,
+        reference_dates=refs,
+        schedule=schedule,
+        rejected=rejected,
+    )
+
+
+def report_rejected(rejected: Sequence[str]) -> int:
+    """List rejected readings on stderr; return the exit status (1 if any)."""
+    for line in rejected:
+        sys.stderr.write(f"rejected: {line}\n")
+    if rejected:
+        sys.stderr.write(
+            f"{len(rejected)} reading(s) rejected and left out; the rest was written\n"
+        )
+    return 1 if rejected else 0
 
 
 def export_command(args: argparse.Namespace) -> int:
-    """Run ``recist export sdtm READING... OUTDIR``; 0 when written, 2 on bad input."""
-    readings, visits, outdir = export_inputs(args)
-    export = to_sdtm(readings, studyid=args.studyid, visits=visits, method=args.method)
+    """Run ``recist export sdtm READING... OUTDIR``.
+
+    Returns 0 when everything was written, 1 when rejected readings were left
+    out (listed on stderr), 2 on bad input.
+    """
+    x = export_inputs(args)
+    export = to_sdtm(
+        x.readings,
+        studyid=args.studyid,
+        visits=x.visits,
+        method=args.method,
+        reference_dates=x.reference_dates,
+        assessments=x.assessments,
+        schedule=x.schedule,
+    )
+    outdir, rejected = x.outdir, x.rejected
+    del x  # the readings and assessments are not needed to write: free them
     for path in write_sdtm(export, outdir, fmt=args.fmt):
         sys.stdout.write(f"{path}\n")
-    return 0
+    return report_rejected(rejected)

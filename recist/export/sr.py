@@ -959,9 +959,9 @@ def export_sr(
         The files written.
     """
     import highdicom as hd
-    from pydicom import dcmread
 
     from recist.assessment import assess
+    from recist.dicom import read_dataset
     from recist.errors import RecistError
 
     notes = [] if notes is None else notes
@@ -991,7 +991,7 @@ def export_sr(
             paths = [g.path for g in images.values() if g.study_uid in studies][:1]
         if not paths:  # nor study UIDs (a case file): the study of that date
             paths = _study_of_date(reading, index, images)
-        evidence = [dcmread(p, stop_before_pixels=True) for p in paths]
+        evidence = [read_dataset(p) for p in paths]  # a path or zip!member
         study = str(evidence[0].StudyInstanceUID) if evidence else ""
         here = {k: v for k, v in segments.items() if v.study_uid == study}
         evidence += list({id(v.header): v.header for v in here.values()}.values())

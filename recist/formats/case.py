@@ -42,6 +42,7 @@ from recist.model import (
     NewLesion,
     Options,
     PointLPS,
+    Proposal,
     Reading,
     TimePoint,
     mm,
@@ -139,6 +140,7 @@ class MeasurementIn(_Strict):
     coalesced_into: StrictStr | None = None
     image: ImageIn | None = None
     endpoints_lps: list[Point] | None = None
+    reason_not_done: StrictStr | None = None
 
 
 class NewLesionIn(_Strict):
@@ -189,6 +191,26 @@ class AuditIn(_Strict):
     what: StrictStr
 
 
+class ProposalIn(_Strict):
+    """``proposals[]`` (reading files): lesions found by registration, not read."""
+
+    id: StrictStr = Field(min_length=1)
+    date: Date
+    role: Literal["TARGET", "NON-TARGET", "NEW"]
+    status: Literal["PROPOSED", "NOT_FOUND"]
+    source_date: Date
+    diameter_mm: Mm | None = None
+    long_axis_mm: Mm | None = None
+    short_axis_mm: Mm | None = None
+    image: ImageIn | None = None
+    endpoints_lps: list[Point] | None = None
+    center_lps: Point | None = None
+    residual_mm: float | None = Field(default=None, allow_inf_nan=False)
+    similarity: float | None = Field(default=None, allow_inf_nan=False)
+    flags: list[StrictStr] = Field(default_factory=list)
+    reason: StrictStr = ""
+
+
 class ReadingIn(_Strict):
     """A case or reading file (the reading adds subject_id, reader, audit)."""
 
@@ -202,6 +224,8 @@ class ReadingIn(_Strict):
     subject_id: StrictStr | None = None
     reader: StrictStr | None = None
     audit: list[AuditIn] = Field(default_factory=list)
+    subject: dict[StrictStr, StrictStr] | None = None
+    proposals: list[ProposalIn] = Field(default_factory=list)
 
 
 _MODEL_NAMES = frozenset(
@@ -216,6 +240,7 @@ _MODEL_NAMES = frozenset(
         BaselineIn,
         OptionsIn,
         AuditIn,
+        ProposalIn,
         ReadingIn,
     )
 )
@@ -296,6 +321,11 @@ def _measurement(value: MeasurementIn | SimpleValue, where: str) -> Measurement:
             "endpoints_lps": _points(value.endpoints_lps),
         }
         coalesced_into = value.coalesced_into
+        if value.reason_not_done is not None:
+            if value.diameter_mm is not None or coalesced_into is not None:
+                msg = f"{where}: reason_not_done is only for a value not measured"
+                raise InvalidInputError(msg, location=where)
+            extra["reason_not_done"] = value.reason_not_done
         value = value.diameter_mm
     if coalesced_into is not None:
         if value not in (None, 0):
@@ -405,6 +435,32 @@ def reading_from_model(doc: ReadingIn) -> Reading:
         case_id=doc.id,
         description=doc.description,
         audit=tuple(AuditEntry(when=a.when, who=a.who, what=a.what) for a in doc.audit),
+        subject={k.upper(): v for k, v in (doc.subject or {}).items()},
+        proposals=tuple(_proposal(p) for p in doc.proposals),
+    )
+
+
+def _proposal(p: ProposalIn) -> Proposal:
+    found = p.status == "PROPOSED"
+    measurement = None
+    if found and p.diameter_mm is not None:
+        measurement = Measurement.of_mm(
+            p.diameter_mm, image=_image(p.image), endpoints_lps=_points(p.endpoints_lps)
+        )
+    return Proposal(
+        lesion_id=p.id,
+        date=p.date,
+        role=p.role,
+        found=found,
+        source_date=p.source_date,
+        measurement=measurement,
+        long_axis_mm=p.long_axis_mm,
+        short_axis_mm=p.short_axis_mm,
+        center_lps=None if p.center_lps is None else _points([p.center_lps])[0],
+        residual_mm=p.residual_mm,
+        similarity=p.similarity,
+        flags=tuple(p.flags),
+        reason=p.reason,
     )
 
 

@@ -1,9 +1,13 @@
 """The reading file: one reader's assessments of one subject, as JSON.
 
 A superset of the case format (``case-format.md``): the same keys, plus
-``subject_id``, ``reader``, ``audit`` (a list of ``{when, who, what}``) and, per
+``subject_id``, ``reader``, ``audit`` (a list of ``{when, who, what}``), an optional
+``subject`` object of DM/ADSL variables as text (``{"ARM": "A", "RFXSTDTC":
+"2026-01-02", "DTHDTC": "", "EFFFL": "Y"}``) and, per
 measurement, an optional ``image`` (``study_uid``, ``series_uid``, ``sop_uid``,
-``frame``) and ``endpoints_lps`` (calliper endpoints, LPS mm).  A follow-up
+``frame``) and ``endpoints_lps`` (calliper endpoints, LPS mm), and ``proposals``:
+lesions found at a time point by registration (``recist propagate``) that no
+reader has accepted yet, which the engine ignores.  A follow-up
 target value is then an object::
 
     {"diameter_mm": 24.0, "image": {...}, "endpoints_lps": [[x, y, z], ...]}
@@ -25,7 +29,15 @@ from pathlib import Path
 from typing import Any
 
 from recist.formats.case import load_case
-from recist.model import ImageRef, Lesion, Measurement, NewLesion, PointLPS, Reading
+from recist.model import (
+    ImageRef,
+    Lesion,
+    Measurement,
+    NewLesion,
+    PointLPS,
+    Proposal,
+    Reading,
+)
 from recist.terms import MeasurementKind
 
 __all__ = [
@@ -74,6 +86,8 @@ def _simple(m: Measurement) -> Any:
 
 def _value(m: Measurement) -> Any:
     extra = _extras(m.image, m.endpoints_lps)
+    if m.reason_not_done is not None:
+        extra["reason_not_done"] = m.reason_not_done
     if m.kind is MeasurementKind.COALESCED:
         return {"diameter_mm": Decimal(0), "coalesced_into": m.coalesced_into, **extra}
     if extra:
@@ -152,10 +166,40 @@ def reading_to_dict(reading: Reading) -> dict[str, Any]:
             f["study_uids"] = list(tp.study_uids)
         followups.append(f)
     out["followups"] = followups
+    if reading.subject:
+        out["subject"] = dict(reading.subject)
     if reading.audit:
         out["audit"] = [
             {"when": a.when, "who": a.who, "what": a.what} for a in reading.audit
         ]
+    if reading.proposals:
+        out["proposals"] = [_proposal(p) for p in reading.proposals]
+    return out
+
+
+def _proposal(p: Proposal) -> dict[str, Any]:
+    out: dict[str, Any] = {
+        "id": p.lesion_id,
+        "date": p.date.isoformat(),
+        "role": p.role,
+        "status": "PROPOSED" if p.found else "NOT_FOUND",
+        "source_date": p.source_date.isoformat(),
+    }
+    m = p.measurement
+    if m is not None:
+        out["diameter_mm"] = m.diameter_mm
+    for name in ("long_axis_mm", "short_axis_mm"):
+        if getattr(p, name) is not None:
+            out[name] = getattr(p, name)
+    if m is not None:
+        out |= _extras(m.image, m.endpoints_lps)
+    if p.center_lps is not None:
+        out["center_lps"] = list(p.center_lps)
+    for name in ("residual_mm", "similarity"):
+        if getattr(p, name) is not None:
+            out[name] = getattr(p, name)
+    out["flags"] = list(p.flags)
+    out["reason"] = p.reason
     return out
 
 

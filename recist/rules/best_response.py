@@ -15,7 +15,12 @@ from dataclasses import dataclass
 from recist.model import Assessed
 from recist.terms import Criteria, Response
 
-__all__ = ["Assessment1", "best_overall_response", "cr_then_worse_warnings"]
+__all__ = [
+    "Assessment1",
+    "best_overall_response",
+    "cr_then_worse_warnings",
+    "first_confirmed_response",
+]
 
 R = Response
 
@@ -147,6 +152,7 @@ def best_overall_response(
         "confirmation": confirmation,
         "confirmation_min_days": confirmation_min_days,
         "sd_min_days": sd_min_days,
+        "baseline_date": baseline_date,
     }
     stop = _STOP[criteria]
     window: list[Assessment1] = []
@@ -213,3 +219,38 @@ def cr_then_worse_warnings(responses: Sequence[Assessment1]) -> tuple[str, ...]:
                 "PR (RECIST 1.1 Table 3 footnote, Convention R-13)"
             )
     return tuple(out)
+
+
+def first_confirmed_response(
+    responses: Sequence[Assessment1],
+    *,
+    criteria: Criteria = Criteria.RECIST_1_1,
+    confirmation_min_days: int = 28,
+) -> Assessment1 | None:
+    """Return the first CR/PR (iCR/iPR) that is confirmed (a confirmed DoR start).
+
+    Only assessments up to the first PD (iRECIST: iCPD) count, and confirmation
+    is judged as in :func:`best_overall_response`.
+
+    Examples
+    --------
+    >>> d = dt.date
+    >>> seq = [Assessment1(date=d(2026, 2, 1), value=Response.PR),
+    ...        Assessment1(date=d(2026, 3, 1), value=Response.SD),
+    ...        Assessment1(date=d(2026, 4, 1), value=Response.PR),
+    ...        Assessment1(date=d(2026, 5, 1), value=Response.PR)]
+    >>> first_confirmed_response(seq).date
+    datetime.date(2026, 4, 1)
+    """
+    stop = _STOP[criteria]
+    window: list[Assessment1] = []
+    for a in responses:
+        window.append(a)
+        if a.value is stop:
+            break
+    for i, a in enumerate(window):
+        if _canon(a.value) in (R.CR, R.PR):
+            ok, _why = _confirmation(i, window, confirmation_min_days)
+            if ok:
+                return a
+    return None

@@ -56,7 +56,7 @@ def _inv(records, **match):
     ]
 
 
-@pytest.mark.parametrize("param", ["BOR", "CBOR", "OVR"])
+@pytest.mark.parametrize("param", ["BOR", "CBOR", "OVR", "RSP", "CRSP", "CB", "CCB"])
 def test_adrs_agrees_with_pharmaverse(adam, param):
     """Every subject of adam_adrs_onco that we have: same AVALC, AVAL, visit."""
     reference = [r for r in ref("adam_adrs_onco.csv") if r["PARAMCD"] == param]
@@ -76,7 +76,7 @@ def test_adrs_agrees_with_pharmaverse(adam, param):
         )  # fmt: skip
         assert got["ADTF"] == want["ADTF"]
         if not want["ADTF"]:  # admiral imputes the last day, the reader the first
-            assert got["ADT"] == want["ADT"]
+            assert (got["ADT"] or "") == want["ADT"]  # N records: no date
         else:
             assert got["ADT"][:7] == want["ADT"][:7]
 
@@ -112,7 +112,8 @@ def test_columns_are_reference_columns(columns, names):
     reference: set[str] = set()
     for name in names:
         reference |= set(ref(name)[0])
-    assert set(columns) <= reference
+    # ADY (ADaMIG timing variable, in the pharmaverse ADTR) is added to ADRS too
+    assert set(columns) <= reference | {"ADY"}
 
 
 def test_hand_table_nadir_and_flags():
@@ -152,9 +153,15 @@ def test_hand_table_nadir_and_flags():
            if r["PARAMCD"] != "OVR"}  # fmt: skip
     # CR on day 42 unconfirmed (PD next); PR on day 21 < 42: NE; the CR counts
     # as SD (>= 42 days) in the confirmed BOR
+    # RSP/CB follow BOR CR (Y, dated as the BOR); CRSP follows CBOR SD (N, no
+    # date) and CCB (SD is benefit) is Y
     assert bor == {
         "BOR": ("CR", 1, "2024-02-12"),
         "CBOR": ("SD", 3, "2024-02-12"),
+        "RSP": ("Y", 1, "2024-02-12"),
+        "CRSP": ("N", 0, None),
+        "CB": ("Y", 1, "2024-02-12"),
+        "CCB": ("Y", 1, "2024-02-12"),
     }
 
 
@@ -166,6 +173,10 @@ def test_missing_without_followups():
     assert [(r["PARAMCD"], r["AVALC"], r["AVAL"]) for r in out.adrs] == [
         ("BOR", "MISSING", 7),
         ("CBOR", "MISSING", 7),
+        ("RSP", "N", 0),
+        ("CRSP", "N", 0),
+        ("CB", "N", 0),
+        ("CCB", "N", 0),
     ]
 
 
@@ -178,7 +189,8 @@ def test_xpt_and_csv(adam, tmp_path):
         xpt, meta = pyreadstat.read_xport(str(tmp_path / f"{name}.xpt"))
         assert meta.table_name == name.upper()
         assert list(xpt.columns) == list(frame.columns)
-        assert [str(d) for d in xpt["ADT"]] == [
+        # a missing SAS date reads back as None or NaN
+        assert [str(d) if d == d else "None" for d in xpt["ADT"]] == [
             d if d else "None" for d in frame["ADT"]
         ]  # SAS dates in XPT, ISO text in CSV
         assert list(xpt["USUBJID"]) == list(frame["USUBJID"])
@@ -197,5 +209,11 @@ def test_cli_export_adam(tmp_path):
         )
     out = tmp_path / "adam"
     assert main(["export", "adam", "--sdtm", str(sdtm), str(out)]) == 0
-    assert sorted(p.name for p in out.iterdir()) == ["adrs.csv", "adtr.csv"]
-    assert {r["PARAMCD"] for r in rows(out / "adrs.csv")} == {"OVR", "BOR", "CBOR"}
+    assert sorted(p.name for p in out.iterdir()) == [
+        "adrs.csv",
+        "adtr.csv",
+        "adtte.csv",
+    ]
+    assert {r["PARAMCD"] for r in rows(out / "adrs.csv")} == {
+        "OVR", "BOR", "CBOR", "RSP", "CRSP", "CB", "CCB"
+    }  # fmt: skip

@@ -18,6 +18,7 @@ from qtpy.QtWidgets import (
 )
 
 from viewer._display import PRESETS
+from viewer._navigation import REFERENCES
 from viewer._widgets._qt import compact, fit_rows, hide_rows_header
 
 __all__ = ["TimepointBrowser"]
@@ -54,13 +55,23 @@ class TimepointBrowser(QWidget):
             self.table.setCellWidget(i, 2, combo)
         fit_rows(self.table, max_rows=8)
         self.table.itemSelectionChanged.connect(self._on_pick)
-        self.side = QCheckBox("Baseline side by side (linked in mm)")
+        self.side = QCheckBox("Reference side by side (linked in mm)")
         self.side.setChecked(ws.side_by_side)
         self.side.toggled.connect(ws.set_side_by_side)
         ws.layout_changed.connect(self._sync_side)
+        self.reference = QComboBox()
+        self.reference.addItems(list(REFERENCES))
+        self.reference.setCurrentText(ws.reference)
+        self.reference.setToolTip(
+            "Visit beside the one being read: the baseline, the nadir visit "
+            "(smallest target sum so far, per the engine) or the previous visit"
+        )
+        self.reference.currentTextChanged.connect(ws.set_reference)
+        ws.reference_changed.connect(self._sync_reference)
         self.preset = QComboBox()
-        self.preset.addItems(list(PRESETS))
-        self.preset.currentTextChanged.connect(ws.set_preset)
+        self.preset.addItems([f"{i}  {name}" for i, name in enumerate(PRESETS, 1)])
+        self.preset.currentIndexChanged.connect(self._on_preset)
+        ws.window_changed.connect(self._sync_preset)
         views = QHBoxLayout()
         for name in ("axial", "coronal", "sagittal"):
             b = QPushButton(name.capitalize())
@@ -69,7 +80,12 @@ class TimepointBrowser(QWidget):
         win = QHBoxLayout()
         win.addWidget(QLabel("Window"))
         win.addWidget(self.preset, 1)
-        hint = QLabel("Right-drag on the image: window (→ wider) / level (↓ higher)")
+        win.addWidget(QLabel("Reference"))
+        win.addWidget(self.reference, 1)
+        hint = QLabel(
+            "Right-drag: window (→ wider) / level (↓ higher) · wheel, ↑↓, PgUp/PgDn:"
+            " slices · Ctrl+wheel: zoom · 1-6: presets · Ctrl+Z / Ctrl+Y: undo/redo"
+        )
         hint.setWordWrap(True)
         lay = QVBoxLayout(self)
         lay.addWidget(self.table)
@@ -79,6 +95,31 @@ class TimepointBrowser(QWidget):
         lay.addWidget(hint)
         ws.timepoint_changed.connect(self._sync)
         self._sync(ws.current_index)
+        self._sync_preset(ws.preset)
+
+    def _on_preset(self, row: int) -> None:
+        names = list(PRESETS)
+        if 0 <= row < len(names) and names[row] != self.ws.preset:
+            self.ws.set_preset(names[row])
+
+    def _sync_preset(self, name: str) -> None:
+        """Show the applied preset; "custom" for a window of the reader's own."""
+        self.preset.blockSignals(True)
+        names = list(PRESETS)
+        if name in names:
+            if self.preset.count() > len(names):
+                self.preset.removeItem(len(names))
+            self.preset.setCurrentIndex(names.index(name))
+        else:
+            if self.preset.count() == len(names):
+                self.preset.addItem("custom")
+            self.preset.setCurrentIndex(len(names))
+        self.preset.blockSignals(False)
+
+    def _sync_reference(self, kind: str) -> None:
+        self.reference.blockSignals(True)
+        self.reference.setCurrentText(kind)
+        self.reference.blockSignals(False)
 
     def _on_pick(self) -> None:
         rows = {i.row() for i in self.table.selectedIndexes()}
