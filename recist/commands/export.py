@@ -13,8 +13,8 @@ from recist.commands._formats import add_format_parsers
 
 # format -> (module with add_arguments(parser) and export_command(args), help)
 FORMATS: dict[str, tuple[str, str]] = {
-    "sr": ("recist.export.sr", "DICOM Comprehensive 3D SR (TID 1500)"),
-    "seg": ("recist.export.seg", "DICOM SEG of segmented lesions"),
+    "sr": ("recist.commands._export_sr", "DICOM Comprehensive 3D SR (TID 1500)"),
+    "seg": ("recist.commands._export_seg", "DICOM SEG of segmented lesions"),
     "sdtm": ("recist.export.sdtm", "CDISC SDTM TU, TR and RS (CSV and SAS XPT v5)"),
     "adam": ("recist.export.adam", "CDISC ADaM ADRS and ADTR (CSV and SAS XPT v5)"),
 }

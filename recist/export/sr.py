@@ -45,11 +45,9 @@ these scales; the import rounds positions to 1e-4 mm.
 
 from __future__ import annotations
 
-import argparse
 import datetime as dt
 import json
 import logging
-import sys
 import uuid
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
@@ -57,8 +55,8 @@ from decimal import Decimal
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from recist._atomic import check_output_dir, check_output_file, replacing
-from recist.errors import InvalidInputError, OutputPathError
+from recist._atomic import check_output_dir, replacing
+from recist.errors import InvalidInputError
 from recist.export import _codes as C
 from recist.model import (
     Assessment,
@@ -78,9 +76,7 @@ if TYPE_CHECKING:
 __all__ = [
     "SegmentRef",
     "SliceGeometry",
-    "add_arguments",
     "build_sr",
-    "export_command",
     "export_sr",
     "image_to_lps",
     "index_images",
@@ -1065,82 +1061,3 @@ def _study_of_date(
         )
         raise InvalidInputError(msg)
     return sorted({g.path for g in found})[:1]
-
-
-def add_arguments(parser: argparse.ArgumentParser) -> None:
-    """Add the options of ``recist export sr``."""
-    parser.add_argument("reading", help="reading file (JSON)")
-    parser.add_argument("out", help="SR file, or a folder for one SR per time point")
-    parser.add_argument(
-        "--images", required=True, help="folder or zip with the referenced images"
-    )
-    parser.add_argument(
-        "--timepoint",
-        default=None,
-        help="'baseline', an ISO date or 'all' (default: the latest; 'all' "
-        "when OUT is a folder)",
-    )
-    parser.add_argument(
-        "--seg",
-        action="append",
-        default=[],
-        metavar="SEG.dcm",
-        help="a SEG of the reading (recist export seg): its lesions' groups "
-        "reference their segments (repeatable)",
-    )
-    parser.add_argument(
-        "--push",
-        metavar="URL",
-        help="then send the SRs to this DICOMweb server (STOW-RS, as 'recist push')",
-    )
-
-
-def export_command(args: argparse.Namespace) -> int:
-    """Run ``recist export sr``; return the exit status."""
-    from recist.formats.reading import load_reading
-
-    reading = load_reading(args.reading)
-    dates = timepoint_dates(reading)
-    out = Path(args.out)
-    choice = args.timepoint
-    if choice is None:
-        choice = "all" if (out.is_dir() or args.out.endswith(("/", "\\"))) else None
-    if choice == "all":
-        chosen = list(range(len(dates)))
-        if out.exists() and not out.is_dir():
-            raise OutputPathError(out, "is a file; give a folder")
-    elif choice is None:
-        chosen = [len(dates) - 1]
-    elif choice == "baseline":
-        chosen = [0]
-    else:
-        try:
-            chosen = [dates.index(dt.date.fromisoformat(choice))]
-        except ValueError:
-            known = ", ".join(d.isoformat() for d in dates)
-            msg = f"error: --timepoint {choice!r} is not one of: baseline, {known}"
-            print(msg, file=sys.stderr)  # noqa: T201
-            return 2
-    if choice != "all":
-        check_output_file(out)
-    from recist.matching import check_images_in
-
-    if args.push:  # a bad URL is refused before anything is written
-        from recist.dicom._web import DicomWebSource
-
-        DicomWebSource(args.push)
-    check_images_in(reading, args.images)  # another patient's images: exit 2
-    notes: list[str] = []
-    written = export_sr(
-        reading, args.images, out, timepoints=chosen, notes=notes, segs=args.seg
-    )
-    for note in notes:
-        print(f"note: {note}")  # noqa: T201
-    for path in written:
-        print(path)  # noqa: T201
-    if args.push:
-        from recist.commands.push import push, report
-
-        result = push(args.push, [str(p) for p in written], headers={}, timeout_s=60)
-        return report(result, as_json=False)
-    return 0
