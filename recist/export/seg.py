@@ -20,6 +20,8 @@ from recist.errors import InvalidInputError
 from recist.export import _codes as C
 from recist.model import Lesion, NewLesion, Reading
 
+__all__ = ["GRID_TOL", "SEGMENT_COLOURS", "export_seg"]
+
 #: Largest origin/spacing/direction difference (mm) for "the same grid".
 GRID_TOL = 1e-3
 

@@ -448,3 +448,21 @@ def test_dcmqi_tid1500reader_reads_every_group(
             assert float(got[lid][axis]) == float(mm)
         assert "NT01" in got
         assert len(doc["imageLibrary"]) == 4  # one entry per calliper image
+
+
+def test_recist_export_public_api_is_lazy() -> None:
+    import subprocess
+    import sys
+
+    code = (
+        "import sys, recist.export as e; "
+        "heavy = {'pydicom', 'highdicom', 'pandas', 'SimpleITK'} & set(sys.modules); "
+        "print(sorted(heavy)); "
+        "from recist.export import export_sr, read_seg, to_sdtm, reading_from_srs; "
+        "import recist.export.sr as m; print(export_sr is m.export_sr); "
+        "print(sorted(set(e.__all__) - set(dir(e))))"
+    )
+    out = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, check=True
+    ).stdout.split("\n")
+    assert out[:3] == ["[]", "True", "[]"]
