@@ -14,7 +14,8 @@ The public API, each name loaded from its module on first use (so
   :class:`ImportedSegment`.
 - CDISC, :mod:`recist.export.sdtm`: :func:`to_sdtm`, :func:`write_sdtm`,
   :class:`SdtmExport`, :func:`reading_from_sdtm`; :mod:`recist.export.adam`:
-  :func:`to_adam`, :func:`write_adam`, :class:`AdamExport`.
+  :func:`to_adam`, :func:`write_adam`, :class:`AdamExport`;
+  :mod:`recist.export.adtte`: :func:`to_adtte`.
 
 The command lines (``recist export ...``, ``recist import ...``) live in
 :mod:`recist.commands`.
@@ -65,6 +66,7 @@ _WHERE: dict[str, str] = {
         "recist.export.sdtm",
     ),
     **dict.fromkeys(("AdamExport", "to_adam", "write_adam"), "recist.export.adam"),
+    "to_adtte": "recist.export.adtte",
 }
 
 __all__ = sorted(_WHERE)
