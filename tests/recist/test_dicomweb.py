@@ -551,6 +551,18 @@ def test_export_sr_push_then_fetch_and_import_gives_the_reading(
     for v in visits:
         modalities = sorted(s["modality"] for s in src.series(v["study"]))
         assert modalities == ["CT", "SR"]
+    # a SEG of T01 (baseline) and an SR that references it: Orthanc takes both
+    from recist.export.seg import export_seg
+    from tests.recist.test_sr_interop import _t01_mask
+
+    mask = _t01_mask(sample_study_dir, tmp_path / "t01.nii.gz")
+    seg = export_seg(
+        reading, sample_study_dir / VISITS[0], {"T01": mask}, tmp_path / "seg.dcm"
+    )
+    assert main(["push", url, str(seg)]) == 0
+    assert "1 stored, 0 refused" in capsys.readouterr().out
+    modalities = sorted(s["modality"] for s in src.series(visits[0]["study"]))
+    assert modalities == ["CT", "SEG", "SR"]
     # fetch everything back and import the SRs from the folder
     got = tmp_path / "got"
     for study in {s["study_uid"] for s in src.studies()}:
