@@ -25,7 +25,13 @@ from typing import Any
 
 import numpy as np
 
-from measurements import SegmentationError, Volume, measure_lesion, segment_lesion
+from measurements import (
+    MeasurementError,
+    SegmentationError,
+    Volume,
+    measure_lesion,
+    segment_lesion,
+)
 from recist.dicom import SeriesInfo, read_volume, scan
 from recist.errors import InvalidInputError
 from recist.model import (
@@ -111,10 +117,20 @@ def measure_at_seed(
     SegmentationError
         The seed is outside the volume or no lesion is found under it.
     """
-    zyx = np.rint(volume.geometry.lps_to_zyx(seed_lps)).astype(int)
-    if np.any(zyx < 0) or np.any(zyx >= np.asarray(volume.array.shape)):
+    seed = np.asarray(seed_lps, dtype=float)
+    if seed.shape != (3,) or not np.isfinite(seed).all():
+        raise SegmentationError(f"seed {tuple(seed_lps)} is not a finite LPS point")
+    where = np.asarray(volume.geometry.lps_to_zyx(seed), dtype=float)
+    shape = np.asarray(volume.array.shape)
+    # compare as floats before any int cast: 1e300 mm must not wrap around
+    if (
+        not np.isfinite(where).all()
+        or (where < -0.5).any()
+        or (where >= shape - 0.5).any()
+    ):
         msg = f"seed {tuple(seed_lps)} mm is outside the volume"
         raise SegmentationError(msg)
+    zyx = np.rint(where).astype(int)
     mask = segment_lesion(volume, tuple(int(v) for v in zyx), hint)
     found = measure_lesion(mask, volume)
     best = found.node if nodal else found.longest
@@ -208,7 +224,11 @@ def read_from_seeds(
         if les.role is not LesionRole.TARGET:
             continue
         for day, point in les.seeds_lps.items():
-            m = measure_at_seed(volumes[day], point, nodal=les.nodal, hint=les.hint)
+            try:
+                m = measure_at_seed(volumes[day], point, nodal=les.nodal, hint=les.hint)
+            except MeasurementError as exc:  # seed outside, nothing found there
+                msg = f"{les.lesion_id} on {day}: {exc}"
+                raise InvalidInputError(msg, location=les.lesion_id) from None
             values[les.lesion_id, day] = m
             axis = "short axis" if les.nodal else "long axis"
             audit.append(

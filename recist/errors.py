@@ -13,7 +13,9 @@ __all__ = [
     "InvalidInputError",
     "InvalidMeasurementError",
     "MissingDependencyError",
+    "OutputBusyError",
     "OutputPathError",
+    "OutputWriteError",
     "RecistError",
     "RuleViolation",
 ]
@@ -93,3 +95,15 @@ class OutputPathError(RecistError, OSError):
         super().__init__(f"{path}: {reason}")
         self.path = str(path)
         self.reason = reason
+
+
+class OutputWriteError(OutputPathError):
+    """A writer produced an incomplete or wrong file (a full disk, a quota).
+
+    The previous file (or set of files) is kept; nothing partial is moved into
+    place.
+    """
+
+
+class OutputBusyError(OutputPathError):
+    """Another recist process is writing the same output folder right now."""

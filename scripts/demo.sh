@@ -31,6 +31,15 @@ if $R --help | grep -q " report "; then
   $R report "$OUT/reading.json" --images "$STUDY" --pdf "$OUT/report.pdf" --html "$OUT/report.html"
 fi
 
+echo; echo "== lesion propagation: the baseline's lesions found again in a follow-up where the"
+echo "   patient lies rotated, shifted and breathing (the tracking study; one lesion vanished)"
+.venv/bin/python -m sample_dicom --tracking "$OUT/tracking"
+$R autoread "$OUT/tracking" --seeds "$OUT/tracking/seeds.json" --out "$OUT/tracking-baseline.json" --reader demo
+$R propagate "$OUT/tracking-baseline.json" --images "$OUT/tracking" --timepoint 2026-02-16 \
+  --out "$OUT/tracking-proposed.json"
+echo "(open it: $R view $OUT/tracking --reading $OUT/tracking-proposed.json --timepoint 2026-02-16;"
+echo " pick a proposal, A records it, R rejects it)"
+
 LAST=$(ls "$STUDY" | grep -E '^[0-9]{8}_' | sort | tail -1 | cut -c1-8)
 LAST="${LAST:0:4}-${LAST:4:2}-${LAST:6:2}"
 if [ -n "${DISPLAY:-}" ] && [ -z "${CI:-}" ]; then

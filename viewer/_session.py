@@ -36,6 +36,7 @@ from recist.model import (
     Measurement,
     NewLesion,
     PointLPS,
+    Proposal,
     Reading,
     TimePoint,
 )
@@ -400,6 +401,35 @@ class ReadingSession:
         kind = "equivocal new lesion" if equivocal else "new lesion"
         self.apply(self._with_followup(date, new), f"{date}: {kind} {lid} {site}")
         return lid
+
+    # -- proposals (recist propagate) ---------------------------------------------
+    def proposals_at(self, date: dt.date) -> tuple[Proposal, ...]:
+        """Proposals by registration waiting for the reader at a time point."""
+        return tuple(p for p in self._reading.proposals if p.date == date)
+
+    def accept_proposal(
+        self, date: dt.date, lesion_id: str, measurement: Measurement | None = None
+    ) -> None:
+        """Record a proposal (or the reader's adjustment of it) as measured.
+
+        One undo step; the audit entry says "proposed by registration, accepted
+        by R" (or "adjusted by R"), see :func:`recist.tracking.accept_proposal`.
+        """
+        from recist.tracking import accept_proposal
+
+        done = accept_proposal(
+            self._reading, lesion_id, date, reader=self.who, measurement=measurement
+        )
+        what = done.audit[-1].what
+        self.apply(dataclasses.replace(done, audit=done.audit[:-1]), what)
+
+    def reject_proposal(self, date: dt.date, lesion_id: str) -> None:
+        """Drop a proposal (nothing measured), audited; one undo step."""
+        from recist.tracking import reject_proposal
+
+        done = reject_proposal(self._reading, lesion_id, date, reader=self.who)
+        what = done.audit[-1].what
+        self.apply(dataclasses.replace(done, audit=done.audit[:-1]), what)
 
     # -- files --------------------------------------------------------------------
     def save(self, path: Path | str | None = None) -> Path:

@@ -2,8 +2,9 @@
 
 Each format lives in its own module that defines ``add_arguments(parser)`` and a
 command function (``export_command`` or ``import_command``); this module builds
-the ``FORMAT`` sub-parsers and calls the right function, so a format's heavy
-dependencies load only when it runs.
+the ``FORMAT`` sub-parsers and calls the right function.  A format's module
+(and its heavy dependencies) is imported only when that format is chosen
+(:mod:`recist.commands._lazy`).
 """
 
 from __future__ import annotations
@@ -13,6 +14,8 @@ import importlib
 import sys
 from collections.abc import Mapping
 from typing import Any
+
+from recist.commands._lazy import add_lazy_subparsers
 
 
 def add_format_parsers(
@@ -39,7 +42,7 @@ def add_format_parsers(
         The command function each format module defines.
     """
     parser = subparsers.add_parser(command, help=help_text)
-    chosen = parser.add_subparsers(dest="format", metavar="FORMAT", required=True)
+    chosen = add_lazy_subparsers(parser, dest="format", metavar="FORMAT", required=True)
 
     def run(args: argparse.Namespace) -> int:
         module = importlib.import_module(formats[args.format][0])
@@ -50,12 +53,18 @@ def add_format_parsers(
         print(msg, file=sys.stderr)
         return 2
 
+    def builder(name: str, module_name: str, fmt_help: str) -> Any:
+        def build(action: Any) -> None:  # only when FORMAT is chosen
+            sub = action.add_parser(name, help=fmt_help, description=fmt_help)
+            try:
+                module = importlib.import_module(module_name)
+            except ImportError:  # an extra is missing
+                sub.set_defaults(func=unavailable)
+                return
+            module.add_arguments(sub)
+            sub.set_defaults(func=run)
+
+        return build
+
     for name, (module_name, fmt_help) in formats.items():
-        sub = chosen.add_parser(name, help=fmt_help, description=fmt_help)
-        try:
-            module = importlib.import_module(module_name)
-        except ImportError:  # an extra is missing
-            sub.set_defaults(func=unavailable)
-            continue
-        module.add_arguments(sub)
-        sub.set_defaults(func=run)
+        chosen.add_lazy(name, fmt_help, builder(name, module_name, fmt_help))

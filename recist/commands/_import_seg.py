@@ -55,14 +55,16 @@ def import_command(args: argparse.Namespace) -> int:
     series is not under ``--images``; unplaced frames are warned about on
     stderr and do not change the status.
     """
-    import json
-
+    from recist import _json as strict_json
     from recist._atomic import check_output_dir
-    from recist.export.seg_import import _LABEL_SAFE, read_seg, write_masks
+    from recist.export.seg_import import _write_mask_set, read_seg
 
     if args.masks is not None:
         check_output_dir(args.masks)
     results = [read_seg(f, args.images) for f in args.files]
+    if args.masks is not None:  # one set: swapped in whole, or not at all
+        for p in _write_mask_set(results, Path(args.masks)):
+            print(f"wrote {p}", file=sys.stderr)
     for r in results:
         for u in r.unplaced:
             print(
@@ -70,16 +72,10 @@ def import_command(args: argparse.Namespace) -> int:
                 f"placed: {u.reason}",
                 file=sys.stderr,
             )
-        if args.masks is not None:
-            sub = Path(args.masks)
-            if len(results) > 1:
-                sub = sub / _LABEL_SAFE.sub("_", r.path.stem)
-                sub.mkdir(exist_ok=True)
-            for p in write_masks(r, sub):
-                print(f"wrote {p}", file=sys.stderr)
     if args.json:
         doc = [r.to_json() for r in results]
-        sys.stdout.write(json.dumps(doc if len(doc) > 1 else doc[0], indent=2) + "\n")
+        text = strict_json.dumps(doc if len(doc) > 1 else doc[0], indent=2)
+        sys.stdout.write(text + "\n")
     else:
         for r in results:
             print("\n".join(_table(r)))

@@ -11,11 +11,11 @@ the lesion and the rule; unreadable input exits 2 naming the location.
 from __future__ import annotations
 
 import argparse
-import json
 import sys
 from pathlib import Path
 from typing import Any
 
+from recist import _json as strict_json
 from recist.assessment import assess
 from recist.errors import InvalidInputError, RecistError, RuleViolation
 from recist.model import Assessment
@@ -183,7 +183,7 @@ def run(args: argparse.Namespace) -> int:
             print(render_table(result, title=case_id))
     if args.json:
         doc: Any = results if several else (results[0] if results else None)
-        print(json.dumps(doc, indent=2))
+        print(strict_json.dumps(doc, indent=2))
     return status
 
 

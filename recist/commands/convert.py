@@ -11,8 +11,6 @@ __all__ = ["SUFFIXES", "add_subparser", "run"]
 
 #: Output formats SimpleITK writes with the same geometry (by file name suffix).
 SUFFIXES = (".nii", ".nii.gz", ".nrrd", ".nhdr", ".mha", ".mhd")
-#: Header + data formats; they are written in place, not through a temporary file.
-_TWO_FILES = (".nhdr", ".mhd")
 
 
 def add_subparser(subparsers: Any) -> None:
@@ -31,7 +29,8 @@ def add_subparser(subparsers: Any) -> None:
 
 def run(args: argparse.Namespace) -> int:
     """Convert; exit 2 with the series list if the choice is ambiguous."""
-    from recist._atomic import check_output_dir, check_output_file, replacing
+    from recist._atomic import check_output_dir, check_output_file
+    from recist._image_write import write_image
     from recist.dicom import read_volume, scan_report
 
     src, out = Path(args.path), Path(args.out)
@@ -61,17 +60,10 @@ def run(args: argparse.Namespace) -> int:
             shape = "x".join(str(v) for v in s.size)
             print(f"  {s.key}  {s.modality} {s.description!r} {shape}", file=sys.stderr)
         return 2
-    import SimpleITK as sitk
-
     check_output_dir(out.parent)
     check_output_file(out)
     volume = read_volume(chosen[0])
-    compress = out.name.endswith(".gz")
-    if out.name.lower().endswith(_TWO_FILES):  # the header names its data file
-        sitk.WriteImage(volume.to_sitk(), str(out), useCompression=compress)
-    else:
-        with replacing(out) as tmp:
-            sitk.WriteImage(volume.to_sitk(), str(tmp), useCompression=compress)
+    write_image(volume.to_sitk(), out)  # read back before it replaces anything
     size = "x".join(str(v) for v in volume.size)
     print(f"wrote {out} ({size}, {volume.array.dtype}, series {chosen[0].key})")
     for p in volume.metadata["problems"]:

@@ -11,10 +11,11 @@
 from __future__ import annotations
 
 import argparse
-import json
 import sys
 from collections.abc import Mapping, Sequence
 from typing import Any
+
+from recist import _json as strict_json
 
 __all__ = ["add_subparser", "format_rows", "parse_headers", "run"]
 
@@ -169,13 +170,13 @@ def run(args: argparse.Namespace) -> int:
             if not series:
                 return _usage(f"{source.url}: no series found for study {args.study}")
             if args.json:
-                print(json.dumps(series, indent=2))
+                print(strict_json.dumps(series, indent=2))
             else:
                 print(format_rows(series, _SERIES_COLUMNS))
             return 0
         studies = source.studies(patient_id=args.patient)
         if args.json:
-            print(json.dumps(studies, indent=2))
+            print(strict_json.dumps(studies, indent=2))
         else:
             print(format_rows(studies, _STUDY_COLUMNS))
             print(f"{len(studies)} stud{'y' if len(studies) == 1 else 'ies'}")
@@ -201,7 +202,7 @@ def run(args: argparse.Namespace) -> int:
         cached += result.cached
     if args.json:
         doc = {"files": files, "downloaded": downloaded, "cached": cached}
-        print(json.dumps(doc, indent=2))
+        print(strict_json.dumps(doc, indent=2))
     else:
         what = f"{len(studies)} stud{'y' if len(studies) == 1 else 'ies'}, "
         print(

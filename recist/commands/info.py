@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 import argparse
-import json
 import sys
 from pathlib import Path
 from typing import Any
 
+from recist import _json as strict_json
 from recist._text import printable
 
 __all__ = ["add_subparser", "format_table", "run"]
@@ -93,7 +93,7 @@ def run(args: argparse.Namespace) -> int:
         return 2
     report = scan_report(paths[0] if len(paths) == 1 else paths)
     if args.json:
-        print(json.dumps(report.to_json(), indent=2))
+        print(strict_json.dumps(report.to_json(), indent=2))
     else:
         print(format_table(report))
     return 0

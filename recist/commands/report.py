@@ -64,12 +64,20 @@ def run(args: argparse.Namespace) -> int:
 
         check_images_in(reading, args.images)  # another patient's images: exit 2
         images, missing = key_images(reading, args.images)
+    from recist._atomic import replacing_files
+
+    outs = [p for p in (args.pdf, args.html) if p is not None]
+    with replacing_files(outs) as tmps:  # both written before either is replaced
+        tmp = dict(zip(outs, tmps, strict=True))
+        if args.pdf is not None:
+            pages = subject_pages(result, images, missing=missing)
+            title = f"RECIST report {reading.subject_id or ''}"
+            render_pdf(pages, tmp[args.pdf], title=title)
+        if args.html is not None:
+            render_html(result, images, tmp[args.html])
     if args.pdf is not None:
-        pages = subject_pages(result, images, missing=missing)
-        render_pdf(pages, args.pdf, title=f"RECIST report {reading.subject_id or ''}")
         print(f"wrote {args.pdf} ({len(pages)} pages)")
     if args.html is not None:
-        render_html(result, images, args.html)
         print(f"wrote {args.html}")
     for m in missing:
         print(f"no key image: {m}", file=sys.stderr)

@@ -232,7 +232,10 @@ def _run(args: argparse.Namespace) -> int:
     comparison = None
     if args.adrs or args.adtr:
         comparison = compare_with_adam(summary, adrs=args.adrs, adtr=args.adtr)
-    written = write_summary(summary, args.out, comparison=comparison)
+    from recist._atomic import replacing_dir
+
+    with replacing_dir(args.out) as tmp:  # the whole set, swapped in (locked)
+        written = write_summary(summary, tmp, comparison=comparison)
     flavour = "confirmed" if args.confirmation else "unconfirmed"
     lines: list[str] = []
     for g in [*summary.groups, summary.overall]:

@@ -147,8 +147,10 @@ class SeriesInfo:
             "spacing": _finite(self.spacing),
             "origin": _finite(self.origin),
             "direction": _finite(self.direction),
-            "slice_thickness": self.slice_thickness,
-            "tilt_deg": self.tilt_deg,
+            "slice_thickness": None
+            if self.slice_thickness is None
+            else _finite([self.slice_thickness])[0],
+            "tilt_deg": _finite([self.tilt_deg])[0],
             "problems": [{"code": p.code, "message": p.message} for p in self.problems],
             "files": list(self.files),
         }

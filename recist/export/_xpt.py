@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import Any
 
 from recist._atomic import replacing
+from recist._csv import neutralise
 from recist._optional import require
 from recist.errors import InvalidInputError
 
@@ -86,8 +87,10 @@ def _frame(
             ]
         elif column in numeric:
             data[column] = [None if v is None or v == "" else float(v) for v in values]
-        else:
+        elif sas_dates:  # XPT: character values exactly as they are
             data[column] = ["" if v is None else str(v) for v in values]
+        else:  # CSV: no cell a spreadsheet would run as a formula
+            data[column] = ["" if v is None else neutralise(str(v)) for v in values]
     frame = pd.DataFrame(data, columns=list(columns))
     for column in columns:
         if column in integer and not sas_dates:
@@ -109,13 +112,25 @@ def write_csv(
 
     Numbers are written as floats (``21.0``, ``32.32``), ``integer`` ones
     (``--SEQ``) as integers, and missing values as empty cells, as in the
-    pharmaverse example files.
+    pharmaverse example files.  Text cells that a spreadsheet would run as a
+    formula get a leading ``'`` (:func:`recist._csv.neutralise`).
     """
     frame = _frame(
         records, columns, numeric, frozenset(), sas_dates=False, integer=integer
     )
+    # Python's csv quotes a cell with a bare CR only when CR ends lines, and an
+    # unquoted CR splits the row for every reader: such files are written with
+    # CRLF (RFC 4180); all others keep LF, as the pharmaverse examples.
+    has_cr = any(
+        "\r" in str(v) for r in records for v in r.values() if isinstance(v, str)
+    )
     with replacing(path) as tmp:
-        frame.to_csv(tmp, index=False, encoding="utf-8")
+        frame.to_csv(
+            tmp,
+            index=False,
+            encoding="utf-8",
+            lineterminator="\r\n" if has_cr else "\n",
+        )
     return path
 
 

@@ -46,7 +46,7 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
-from recist._atomic import check_output_dir
+from recist._atomic import replacing_dir
 from recist.errors import InvalidInputError
 from recist.export.sdtm import (
     VisitLike,
@@ -630,6 +630,12 @@ def to_adam(
     return out
 
 
+def _owned(name: str) -> bool:
+    """Files of an earlier export in the folder, dropped if not written again."""
+    stem, _, suffix = name.partition(".")
+    return stem in ("adrs", "adtr", "adtte") and suffix in ("csv", "xpt")
+
+
 def write_adam(
     export: AdamExport, outdir: str | Path, *, fmt: str = "csv"
 ) -> list[Path]:
@@ -642,8 +648,7 @@ def write_adam(
     if fmt not in ("csv", "xpt", "both"):
         raise InvalidInputError(f"unknown format {fmt!r} (csv, xpt or both)")
     folder = Path(outdir)
-    check_output_dir(folder)
-    written: list[Path] = []
+    made: list[Path] = []
     from recist.export.adtte import ADTTE_COLUMNS, ADTTE_LABELS
 
     flags = export.flags
@@ -665,33 +670,35 @@ def write_adam(
         ),
     }
     labels = {**LABELS, **ADTTE_LABELS}
-    for name, (records, columns, label) in tables.items():
-        stem = folder / name.lower()
-        numeric = frozenset(c for c in columns if c in _NUMERIC)
-        if fmt in ("csv", "both"):
-            written.append(
-                write_csv(
-                    stem.with_suffix(".csv"),
-                    records,
-                    columns,
-                    numeric=numeric - _DATES,
-                    integer=_INTEGER,
+    # the set is written into a sibling folder and swapped in whole (locked)
+    with replacing_dir(folder, owns=_owned) as tmp:
+        for name, (records, columns, label) in tables.items():
+            stem = tmp / name.lower()
+            numeric = frozenset(c for c in columns if c in _NUMERIC)
+            if fmt in ("csv", "both"):
+                made.append(
+                    write_csv(
+                        stem.with_suffix(".csv"),
+                        records,
+                        columns,
+                        numeric=numeric - _DATES,
+                        integer=_INTEGER,
+                    )
                 )
-            )
-        if fmt in ("xpt", "both"):
-            written.append(
-                write_xpt(
-                    stem.with_suffix(".xpt"),
-                    records,
-                    columns,
-                    name=name,
-                    label=label,
-                    labels=labels,
-                    numeric=numeric,
-                    dates=_DATES,
+            if fmt in ("xpt", "both"):
+                made.append(
+                    write_xpt(
+                        stem.with_suffix(".xpt"),
+                        records,
+                        columns,
+                        name=name,
+                        label=label,
+                        labels=labels,
+                        numeric=numeric,
+                        dates=_DATES,
+                    )
                 )
-            )
-    return written
+    return [folder / p.name for p in made]
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:

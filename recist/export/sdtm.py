@@ -44,7 +44,7 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any, Protocol
 
-from recist._atomic import check_output_dir
+from recist._atomic import replacing_dir
 from recist.errors import InvalidInputError, RecistError, RuleViolation
 from recist.formats.schedule import VisitSchedule
 from recist.model import Assessment, Measurement, NewLesion, Reading
@@ -837,6 +837,12 @@ def to_sdtm(
     return out
 
 
+def _owned(name: str) -> bool:
+    """Files of an earlier export in the folder, dropped if not written again."""
+    stem, _, suffix = name.partition(".")
+    return stem in ("tu", "tr", "rs") and suffix in ("csv", "xpt")
+
+
 def write_sdtm(
     export: SdtmExport, outdir: str | Path, *, fmt: str = "csv"
 ) -> list[Path]:
@@ -859,28 +865,29 @@ def write_sdtm(
     if fmt not in ("csv", "xpt", "both"):
         raise InvalidInputError(f"unknown format {fmt!r} (csv, xpt or both)")
     folder = Path(outdir)
-    check_output_dir(folder)
-    written: list[Path] = []
-    for name, (records, columns) in export.tables().items():
-        stem = folder / name.lower()
-        if fmt in ("csv", "both"):
-            path = stem.with_suffix(".csv")
-            written.append(
-                write_csv(path, records, columns, numeric=NUMERIC, integer=INTEGER)
-            )
-        if fmt in ("xpt", "both"):
-            written.append(
-                write_xpt(
-                    stem.with_suffix(".xpt"),
-                    records,
-                    columns,
-                    name=name,
-                    label=DATASET_LABELS[name],
-                    labels=LABELS,
-                    numeric=NUMERIC,
+    made: list[Path] = []
+    # the set is written into a sibling folder and swapped in whole (locked)
+    with replacing_dir(folder, owns=_owned) as tmp:
+        for name, (records, columns) in export.tables().items():
+            stem = tmp / name.lower()
+            if fmt in ("csv", "both"):
+                path = stem.with_suffix(".csv")
+                made.append(
+                    write_csv(path, records, columns, numeric=NUMERIC, integer=INTEGER)
                 )
-            )
-    return written
+            if fmt in ("xpt", "both"):
+                made.append(
+                    write_xpt(
+                        stem.with_suffix(".xpt"),
+                        records,
+                        columns,
+                        name=name,
+                        label=DATASET_LABELS[name],
+                        labels=LABELS,
+                        numeric=NUMERIC,
+                    )
+                )
+    return [folder / p.name for p in made]
 
 
 # ------------------------------------------------------------ SDTM as input

@@ -646,10 +646,9 @@ def write_masks(result: SegImport, out_dir: str | Path) -> list[Path]:
     -------
     list of Path
     """
-    import SimpleITK as sitk
-
     from measurements.geometry import Volume
-    from recist._atomic import check_output_dir, replacing
+    from recist._atomic import check_output_dir
+    from recist._image_write import write_image
 
     folder = check_output_dir(out_dir)
     written = []
@@ -658,7 +657,23 @@ def write_masks(result: SegImport, out_dir: str | Path) -> list[Path]:
         image = Volume(
             array=s.mask.astype(np.uint8), geometry=result.volume.geometry
         ).to_sitk()
-        with replacing(out) as tmp:
-            sitk.WriteImage(image, str(tmp), useCompression=True)
-        written.append(out)
+        written.append(write_image(image, out))  # checked by reading it back
+    return written
+
+
+def _write_mask_set(results: list[SegImport], out_dir: Path) -> list[Path]:
+    """Write every SEG's masks into ``out_dir`` as one set; return the paths.
+
+    With several SEGs each gets a subfolder; the set is swapped in whole.
+    """
+    from recist._atomic import replacing_dir
+
+    written: list[Path] = []
+    with replacing_dir(out_dir) as tmp:
+        for r in results:
+            sub = tmp
+            if len(results) > 1:
+                sub = tmp / _LABEL_SAFE.sub("_", r.path.stem)
+                sub.mkdir(exist_ok=True)
+            written += [out_dir / p.relative_to(tmp) for p in write_masks(r, sub)]
     return written

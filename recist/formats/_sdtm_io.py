@@ -150,4 +150,9 @@ def read_table(path: str | Path) -> Table:
         msg = f"{file}: cannot read as {suffix.lstrip('.').upper()}: {exc}"
         raise InvalidInputError(msg, location=str(file)) from exc
     columns = list(frame.columns)
-    return _records(columns, frame.to_dict(orient="records"))
+    records = _records(columns, frame.to_dict(orient="records"))
+    if suffix == ".csv":  # undo the formula protection of our own CSV writer
+        from recist._csv import restore
+
+        records = [{k: restore(v).strip() for k, v in r.items()} for r in records]
+    return records

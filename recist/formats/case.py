@@ -24,6 +24,7 @@ from pydantic import (
     BeforeValidator,
     ConfigDict,
     Field,
+    FiniteFloat,
     StrictBool,
     StrictInt,
     StrictStr,
@@ -61,6 +62,15 @@ __all__ = [
 #: The case-format token for "too small to measure".
 TOO_SMALL = "TOO_SMALL"
 
+#: Hostile-input bounds: deepest nesting (a case file is about 6 deep), longest
+#: number token, largest length.  A lesion longer than 1 km is a unit or typing
+#: error, and the bound keeps every sum finite as a double in JSON output.
+MAX_DEPTH = 64
+MAX_NUMBER_CHARS = 40
+MAX_MM = Decimal(1_000_000)
+#: Days in options (confirmation, SD minimum): at most about a century.
+MAX_DAYS = 36_525
+
 
 # --------------------------------------------------------------------- schema
 def _number(value: Any) -> Decimal:
@@ -68,6 +78,10 @@ def _number(value: Any) -> Decimal:
         raise ValueError(f"expected a number of millimetres, got {value!r}")
     if isinstance(value, float) and not math.isfinite(value):
         raise ValueError(f"expected a finite number, got {value!r}")
+    if isinstance(value, Decimal) and not value.is_finite():
+        raise ValueError(f"expected a finite number, got {value}")
+    if abs(value) > MAX_MM:
+        raise ValueError(f"{value} mm is longer than {MAX_MM} mm (1 km): not a lesion")
     try:
         return mm(value)
     except InvalidMeasurementError as exc:
@@ -94,7 +108,7 @@ _ISO_DATE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
 
 Mm = Annotated[Decimal, BeforeValidator(_number)]
 Date = Annotated[dt.date, BeforeValidator(_date)]
-Point = tuple[float, float, float]
+Point = tuple[FiniteFloat, FiniteFloat, FiniteFloat]  # LPS mm; no NaN/inf
 
 
 class _Strict(BaseModel):
@@ -179,8 +193,8 @@ class OptionsIn(_Strict):
     """``options``."""
 
     confirmation: StrictBool = True
-    confirmation_min_days: StrictInt = Field(default=28, ge=0)
-    sd_min_days: StrictInt = Field(default=42, ge=0)
+    confirmation_min_days: StrictInt = Field(default=28, ge=0, le=MAX_DAYS)
+    sd_min_days: StrictInt = Field(default=42, ge=0, le=MAX_DAYS)
 
 
 class AuditIn(_Strict):
@@ -467,63 +481,186 @@ def _proposal(p: ProposalIn) -> Proposal:
 def parse_json_text(text: str, source: str = "<input>") -> Any:
     """Parse JSON with exact decimals; errors name ``source:line:column``.
 
+    Hostile input is refused with :class:`~recist.errors.InvalidInputError`:
+    nesting deeper than :data:`MAX_DEPTH`, number tokens longer than
+    :data:`MAX_NUMBER_CHARS` characters or outside the range of a double
+    (``1e309``), keys given twice and strings with
+    lone surrogates (escapes U+D800 to U+DFFF: not text, no UTF-8 form).
+
     Examples
     --------
     >>> parse_json_text('{"a": 32.2}')
     {'a': Decimal('32.2')}
+    >>> parse_json_text('{"a": 1e309}', "x.json")
+    Traceback (most recent call last):
+    ...
+    recist.errors.InvalidInputError: x.json: number 1e309 is out of range
     """
     try:
-        doc = json.loads(text, parse_float=Decimal, object_pairs_hook=_Object)
+        doc = json.loads(
+            text,
+            parse_float=_json_decimal,
+            parse_int=_json_int,
+            parse_constant=_json_constant,
+            object_pairs_hook=_Object,
+        )
     except json.JSONDecodeError as exc:
         where = f"{source}:{exc.lineno}:{exc.colno}"
         raise InvalidInputError(
             f"{where}: malformed JSON: {exc.msg}", location=where
         ) from None
-    dup = _first_duplicate(doc, ())
-    if dup is not None:
-        loc, key = dup
-        where = format_location((*loc, key))
-        msg = f"{source}: {where}: key {key!r} given twice in one object"
-        raise InvalidInputError(msg, location=where)
-    return _plain(doc)
+    except _BadNumber as exc:
+        raise InvalidInputError(f"{source}: {exc}") from None
+    except RecursionError:  # deeper than the parser's recursion limit (~1,000)
+        msg = f"{source}: JSON nested deeper than {MAX_DEPTH} levels"
+        raise InvalidInputError(msg) from None
+    try:
+        if not _needs_walk(doc, text):
+            return doc
+    except RecursionError:  # arrays nested nearly to the parser's limit
+        msg = f"{source}: JSON nested deeper than {MAX_DEPTH} levels"
+        raise InvalidInputError(msg) from None
+    try:
+        return _plain(doc, (), 0)
+    except _BadDocument as exc:
+        loc = tuple(
+            p.encode("utf-8", "backslashreplace").decode() if isinstance(p, str) else p
+            for p in exc.loc
+        )
+        where = format_location(loc[:8]) if loc else "(top level)"
+        if len(loc) > 8:
+            where += f"... ({len(loc)} levels)"
+        raise InvalidInputError(f"{source}: {where}: {exc}", location=where) from None
+
+
+class _BadNumber(ValueError):
+    """A JSON number this format refuses (out of range, too long)."""
+
+
+def _checked_token(token: str) -> str:
+    if len(token) > MAX_NUMBER_CHARS:
+        shown = f"{token[:12]}...({len(token)} characters)"
+        raise _BadNumber(f"number {shown} is longer than {MAX_NUMBER_CHARS} characters")
+    return token
+
+
+def _json_decimal(token: str) -> Decimal:
+    value = Decimal(_checked_token(token))
+    as_double = float(value)
+    if math.isinf(as_double) or (as_double == 0 and not value.is_zero()):
+        raise _BadNumber(f"number {token} is out of range")
+    return value
+
+
+def _json_int(token: str) -> int:
+    return int(_checked_token(token))
+
+
+def _json_constant(token: str) -> Decimal:
+    # NaN/Infinity are not JSON; kept as Decimal so that the schema refuses them
+    # naming their place ("baseline.targets[0].diameter_mm: ... finite")
+    return Decimal(token)
 
 
 class _Object(dict[str, Any]):
-    """A JSON object that remembers keys given twice (``json`` keeps the last)."""
+    """A JSON object that remembers a key given twice and its nesting depth.
+
+    ``json`` keeps the last of duplicate keys; the depth is computed bottom-up
+    while parsing, so a normal file needs no second walk.
+    """
 
     def __init__(self, pairs: list[tuple[str, Any]]) -> None:
         super().__init__(pairs)
-        seen: set[str] = set()
-        self.duplicates: list[str] = []
-        for key, _ in pairs:
-            if key in seen:
-                self.duplicates.append(key)
-            seen.add(key)
+        self.duplicate = None if len(self) == len(pairs) else _duplicate(pairs)
+        depth, suspect = 0, self.duplicate is not None
+        for _, v in pairs:
+            if isinstance(v, _Object | list):
+                d, s = _info(v)
+                depth, suspect = max(depth, d), suspect or s
+        self.depth, self.suspect = depth + 1, suspect
 
 
-def _first_duplicate(
-    value: Any, loc: tuple[int | str, ...]
-) -> tuple[tuple[int | str, ...], str] | None:
+def _info(value: Any) -> tuple[int, bool]:
+    """Return (nesting depth, has a duplicate key below) of a parsed value."""
     if isinstance(value, _Object):
-        if value.duplicates:
-            return loc, value.duplicates[0]
-        items: Any = value.items()
-    elif isinstance(value, list):
-        items = enumerate(value)
-    else:
-        return None
-    for key, item in items:
-        found = _first_duplicate(item, (*loc, key))
-        if found is not None:
-            return found
-    return None
-
-
-def _plain(value: Any) -> Any:
-    if isinstance(value, dict):
-        return {k: _plain(v) for k, v in value.items()}
+        return value.depth, value.suspect
     if isinstance(value, list):
-        return [_plain(v) for v in value]
+        depth, suspect = 0, False
+        for v in value:
+            if isinstance(v, _Object | list):
+                d, s = _info(v)
+                depth, suspect = max(depth, d), suspect or s
+        return depth + 1, suspect
+    return 0, False
+
+
+_SURROGATE_ESCAPE = re.compile(r"\\u[dD][89a-fA-F]")
+
+
+def _needs_walk(doc: Any, text: str) -> bool:
+    """Whether the checking walk :func:`_plain` must run (rarely)."""
+    depth, suspect = _info(doc)
+    if depth > MAX_DEPTH or suspect:
+        return True
+    return _SURROGATE_ESCAPE.search(text) is not None or not _encodes(text)
+
+
+def _encodes(text: str) -> bool:
+    if text.isascii():
+        return True
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
+
+
+def _duplicate(pairs: list[tuple[str, Any]]) -> str:
+    seen: set[str] = set()
+    for key, _ in pairs:
+        if key in seen:
+            return key
+        seen.add(key)
+    raise AssertionError("no duplicate")  # pragma: no cover
+
+
+class _BadDocument(ValueError):
+    def __init__(self, message: str, loc: tuple[int | str, ...]) -> None:
+        super().__init__(message)
+        self.loc = loc
+
+
+def _text(value: str, loc: tuple[int | str, ...]) -> str:
+    if not value.isascii():
+        try:
+            value.encode("utf-8")
+        except UnicodeEncodeError:
+            msg = "text with a lone surrogate (escapes \\ud800 to \\udfff)"
+            raise _BadDocument(msg, loc) from None
+    return value
+
+
+def _plain(value: Any, loc: tuple[int | str, ...], depth: int) -> Any:
+    """Check the parsed document in one walk; return it with plain dicts.
+
+    Refuses nesting deeper than :data:`MAX_DEPTH`, keys given twice and text
+    with lone surrogates (not text; it cannot be written as UTF-8).
+    """
+    if isinstance(value, str):
+        return _text(value, loc)
+    if isinstance(value, dict | list) and depth >= MAX_DEPTH:
+        raise _BadDocument(f"JSON nested deeper than {MAX_DEPTH} levels", loc)
+    if isinstance(value, dict):
+        if value.duplicate is not None:
+            key = value.duplicate
+            raise _BadDocument(f"key {key!r} given twice in one object", (*loc, key))
+        out = {}
+        for key, item in value.items():
+            here = (*loc, key)
+            out[_text(key, here)] = _plain(item, here, depth + 1)
+        return out
+    if isinstance(value, list):
+        return [_plain(v, (*loc, i), depth + 1) for i, v in enumerate(value)]
     return value
 
 

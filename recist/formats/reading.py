@@ -279,9 +279,10 @@ def save_reading(reading: Reading, path: str | Path) -> None:
     OutputPathError
         ``path`` is a folder or its folder does not exist.
     """
-    from recist._atomic import check_output_file
+    from recist._atomic import check_output_file, new_file_mode
 
     path = check_output_file(path)
+    mode = new_file_mode(path)  # the umask's, or the replaced file's
     text = dumps_exact(reading_to_dict(reading))
     fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
     try:
@@ -289,6 +290,7 @@ def save_reading(reading: Reading, path: str | Path) -> None:
             fh.write(text)
             fh.flush()
             os.fsync(fh.fileno())
+        os.chmod(tmp, mode)  # mkstemp makes 0600
         os.replace(tmp, path)
     except BaseException:
         Path(tmp).unlink(missing_ok=True)

@@ -34,13 +34,13 @@ Examples
 from __future__ import annotations
 
 import argparse
-import json
 import sys
 from collections.abc import Iterable, Sequence
 from decimal import Decimal
 from pathlib import Path
 from typing import Any, TextIO
 
+from recist import _json as strict_json
 from recist.errors import InvalidInputError
 from recist.formats._sdtm_case import (
     Evaluator,
@@ -353,7 +353,7 @@ def assess_sdtm_command(args: argparse.Namespace) -> int:
     derived = [derive_reading(r) for r in readings]
     comparisons = compare_with_rs(derived, data.rs, subject=subject)
     if getattr(args, "json", False):
-        json.dump(comparisons_to_json(comparisons), sys.stdout, indent=2)
+        sys.stdout.write(strict_json.dumps(comparisons_to_json(comparisons), indent=2))
         sys.stdout.write("\n")
     else:
         _write_text(sys.stdout, data, derived, comparisons)

@@ -57,10 +57,10 @@ def clopper_pearson(k: int, n: int, *, alpha: float = 0.05) -> tuple[float, floa
     if n < 1 or not 0 <= k <= n:
         msg = f"need 0 <= k <= n and n >= 1, got k={k}, n={n}"
         raise ValueError(msg)
-    from scipy.stats import beta
+    from scipy.special import betaincinv  # the Beta quantile; lighter than stats
 
-    lo = 0.0 if k == 0 else float(beta.ppf(alpha / 2, k, n - k + 1))
-    hi = 1.0 if k == n else float(beta.ppf(1 - alpha / 2, k + 1, n - k))
+    lo = 0.0 if k == 0 else float(betaincinv(k, n - k + 1, alpha / 2))
+    hi = 1.0 if k == n else float(betaincinv(k + 1, n - k, 1 - alpha / 2))
     return lo, hi
 
 
@@ -241,11 +241,11 @@ def kaplan_meier(
     """
     import math
 
-    from scipy.stats import norm
+    from scipy.special import ndtri  # the normal quantile
 
     if len(durations_months) != len(events):
         raise ValueError("durations and events differ in length")
-    z = float(norm.ppf(1 - alpha / 2))
+    z = float(ndtri(1 - alpha / 2))
     pairs = sorted(
         (float(t), bool(e)) for t, e in zip(durations_months, events, strict=True)
     )

@@ -10,9 +10,7 @@ calliper.  Every page carries page numbers and a generated-on stamp.
 
 from __future__ import annotations
 
-import base64
 import datetime as dt
-import html
 import io
 import textwrap
 from pathlib import Path
@@ -443,10 +441,39 @@ def render_pdf(
     return out
 
 
-def _png(fig: Figure, dpi: int = 110) -> str:
+def _png(fig: Figure, dpi: int = 110) -> bytes:
     buf = io.BytesIO()
     fig.savefig(buf, format="png", dpi=dpi)
-    return base64.b64encode(buf.getvalue()).decode("ascii")
+    return buf.getvalue()
+
+
+#: The subject report page body; every ``{{ value }}`` is escaped (autoescape).
+_BODY = """\
+<h1>Central review — RECIST subject report</h1><table>
+{%- for k, v in header %}
+<tr><th>{{ k }}</th><td style='text-align:left'>{{ v }}</td></tr>
+{%- endfor %}
+</table><h2>Lesions and responses</h2>
+{{ lesions }}
+{%- for x in bor %}
+<p>{% if loop.first %}<b>{{ x }}</b>{% else %}{{ x }}{% endif %}</p>
+{%- endfor %}
+<h2>Reasons</h2><ul>
+{%- for r in reasons %}
+<li>{{ r.date }} {{ r.label }}: <b>{{ r.value }}</b> —
+{{ r.reason }} [{{ r.rule }}]</li>
+{%- endfor %}
+</ul>
+<img alt="sum of diameters" src="{{ plot }}">
+{%- if images %}
+<h2>Key images</h2><div>
+{%- for im in images %}
+<img style="width:24%" alt="{{ im.alt }}" src="{{ im.src }}">
+{%- endfor %}
+</div>
+{%- endif %}
+<p class=note>Generated {{ stamp }} by recist.</p>
+"""
 
 
 def render_html(
@@ -456,58 +483,47 @@ def render_html(
     *,
     generated: dt.datetime | None = None,
 ) -> Path:
-    """Write a self-contained HTML report (tables as HTML, figures inline PNG)."""
+    """Write a self-contained HTML report (tables as HTML, figures inline PNG).
+
+    Every text from the reading (ids, sites, subject, reader, reasons) is
+    escaped by the template engine (:mod:`recist.report._html`).
+    """
     from matplotlib.figure import Figure
 
+    from recist.report._html import PAGE, png_data_uri, render, table
     from recist.report.plots import sum_of_diameters
-    from recist.report.summary import _CSS, _html_table
 
     a = assessment
     stamp = (generated or dt.datetime.now(dt.UTC)).strftime("%Y-%m-%d %H:%M UTC")
     head, rows = lesion_table(a)
-    parts = ["<h1>Central review — RECIST subject report</h1><table>"]
-    parts += [
-        f"<tr><th>{html.escape(k)}</th><td style='text-align:left'>{html.escape(v)}"
-        "</td></tr>"
-        for k, v in _header_lines(a)
+    reasons = [
+        {
+            "date": tp.date,
+            "label": label,
+            "value": getattr(tp, attr).value.value,
+            "reason": getattr(tp, attr).reason,
+            "rule": getattr(tp, attr).rule,
+        }
+        for tp in a.timepoints
+        for label, attr in _CATEGORIES
     ]
-    parts.append("</table><h2>Lesions and responses</h2>")
-    parts.append(_html_table(head, rows))
-    parts += [
-        f"<p><b>{html.escape(x)}</b></p>"
-        if x.startswith("Best")
-        else f"<p>{html.escape(x)}</p>"
-        for x in _bor_lines(a)
-    ]
-    parts.append("<h2>Reasons</h2><ul>")
-    for tp in a.timepoints:
-        for label, attr in _CATEGORIES:
-            x = getattr(tp, attr)
-            parts.append(
-                f"<li>{tp.date} {label}: <b>{html.escape(x.value.value)}</b> — "
-                f"{html.escape(x.reason)} [{html.escape(x.rule)}]</li>"
-            )
-    parts.append("</ul>")
-    parts.append(
-        f'<img alt="sum of diameters" src="data:image/png;base64,'
-        f'{_png(sum_of_diameters(a))}">'
+    key = []
+    for (lid, date), k in sorted((images or {}).items()):
+        fig = Figure(figsize=(2.4, 2.5), layout="constrained")
+        _draw_key_image(fig.add_subplot(), k)
+        key.append({"alt": f"{lid} {date}", "src": png_data_uri(_png(fig, 100))})
+    body = render(
+        _BODY,
+        header=_header_lines(a),
+        lesions=table(head, rows),
+        bor=_bor_lines(a),
+        reasons=reasons,
+        plot=png_data_uri(_png(sum_of_diameters(a))),
+        images=key,
+        stamp=stamp,
     )
-    if images:
-        parts.append("<h2>Key images</h2><div>")
-        for (lid, date), k in sorted(images.items()):
-            fig = Figure(figsize=(2.4, 2.5), layout="constrained")
-            _draw_key_image(fig.add_subplot(), k)
-            parts.append(
-                f'<img style="width:24%" alt="{lid} {date}" '
-                f'src="data:image/png;base64,{_png(fig, 100)}">'
-            )
-        parts.append("</div>")
-    parts.append(f"<p class=note>Generated {stamp} by recist.</p>")
-    page = (
-        "<!DOCTYPE html><html lang=en><head><meta charset=utf-8><title>RECIST report "
-        f"{html.escape(a.reading.subject_id or '')}</title><style>{_CSS}</style></head>"
-        "<body>" + "\n".join(parts) + "</body></html>\n"
-    )
+    title = f"RECIST report {a.reading.subject_id or ''}"
+    page = render(PAGE, title=title, body=body)
     from recist._atomic import replacing
 
     out = Path(path)

@@ -253,3 +253,37 @@ def test_corrupt_rle_slice_refused_naming_the_file(tmp_path):
     expect = by_name("rle-corrupt-segment").build(tmp_path)
     with pytest.raises(DicomReadError, match=r"1\.dcm: cannot decode RLE"):
         read_volume(expect.path)
+
+
+def test_info_json_is_strict_json_whatever_the_header_says(tmp_path, capsys):
+    # NaN/inf from a header must not become NaN/Infinity, which JSON does not have
+    from tests.recist.hostile_dicom import Z3, _bytes, hostile_slice, patch
+
+    uid = "1.2.826.0.1.3680043.8.498.99"
+    for k, z in enumerate(Z3):
+        ds = hostile_slice(tmp_path, series_uid=uid, z=z, instance=k + 1)
+        data = patch(_bytes(ds), 0x00180050, b"nan")  # SliceThickness
+        data = patch(data, 0x00280030, b"inf\\0.5")  # PixelSpacing
+        (tmp_path / f"{k}.dcm").write_bytes(data)
+    assert main(["info", "--json", str(tmp_path)]) == 0
+
+    def refuse(name):
+        raise AssertionError(f"{name} in JSON output")
+
+    got = json.loads(capsys.readouterr().out, parse_constant=refuse)
+    (s,) = got["series"]
+    assert s["slice_thickness"] is None
+    assert s["spacing"][1] is None  # (column, row, slice): the row spacing is inf
+    assert "INVALID_GEOMETRY" in [p["code"] for p in s["problems"]]
+
+
+def test_error_lines_print_no_control_characters(tmp_path, capsys):
+    # a folder name with an escape sequence, in the one-line error of convert
+    folder = tmp_path / "scan\x1b[2J"
+    folder.mkdir()
+    by_name("geometry-spacing-zero").build(folder)
+    assert main(["convert", str(folder), str(tmp_path / "o.nii.gz")]) == 2
+    err = capsys.readouterr().err
+    assert "invalid geometry" in err
+    assert "\x1b" not in err
+    assert "scan\\x1b[2J" in err

@@ -10,6 +10,7 @@ __all__ = ["arrange_docks", "dock_widgets", "hide_layer_docks"]
 def dock_widgets(viewer: Any, ws: Any) -> dict[str, Any]:
     """Dock every workstation widget on a viewer; returns them by name."""
     from viewer._widgets.lesion_table import LesionTable
+    from viewer._widgets.proposals import ProposalPanel
     from viewer._widgets.response_panel import ResponsePanel
     from viewer._widgets.timepoints import TimepointBrowser
     from viewer._widgets.tools import ToolsPanel
@@ -19,12 +20,14 @@ def dock_widgets(viewer: Any, ws: Any) -> dict[str, Any]:
         "tools": ToolsPanel(ws),
         "lesions": LesionTable(ws),
         "response": ResponsePanel(ws.session),
+        "proposals": ProposalPanel(ws),
     }
     win = viewer.window
     win.add_dock_widget(widgets["timepoints"], name="Time points", area="left")
     win.add_dock_widget(widgets["tools"], name="Tools", area="left")
     win.add_dock_widget(widgets["lesions"], name="Lesions", area="right")
     win.add_dock_widget(widgets["response"], name="Response", area="right")
+    win.add_dock_widget(widgets["proposals"], name="Proposals", area="right")
     hide_layer_docks(viewer)
     arrange_docks(viewer, widgets)
     return widgets
