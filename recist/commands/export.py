@@ -1,8 +1,8 @@
 """``recist export {sr,seg,sdtm,adam}``: write readings in others' formats.
 
-Each format's module owns its options and its ``*_command(args) -> int``; this
-module only dispatches, so the formats load their heavy dependencies (highdicom,
-pandas) only when used.
+Each format's command module (``recist.commands._export_<format>``) owns its
+options and its ``export_command(args) -> int``; this module only dispatches,
+so the formats load their heavy dependencies (highdicom, pandas) only when used.
 """
 
 from __future__ import annotations
@@ -15,8 +15,14 @@ from recist.commands._formats import add_format_parsers
 FORMATS: dict[str, tuple[str, str]] = {
     "sr": ("recist.commands._export_sr", "DICOM Comprehensive 3D SR (TID 1500)"),
     "seg": ("recist.commands._export_seg", "DICOM SEG of segmented lesions"),
-    "sdtm": ("recist.export.sdtm", "CDISC SDTM TU, TR and RS (CSV and SAS XPT v5)"),
-    "adam": ("recist.export.adam", "CDISC ADaM ADRS and ADTR (CSV and SAS XPT v5)"),
+    "sdtm": (
+        "recist.commands._export_sdtm",
+        "CDISC SDTM TU, TR and RS (CSV and SAS XPT v5)",
+    ),
+    "adam": (
+        "recist.commands._export_adam",
+        "CDISC ADaM ADRS and ADTR (CSV and SAS XPT v5)",
+    ),
 }
 
 
