@@ -21,8 +21,8 @@ pytest.importorskip("recist.formats.case", reason="engine (recist.formats.case) 
 
 import contextlib
 
+from recist.commands._assess_sdtm import assess_sdtm_command
 from recist.formats.sdtm import (
-    assess_sdtm_command,
     compare_with_rs,
     derive_reading,
     read_sdtm,
