@@ -58,6 +58,10 @@ COMMANDS: dict[str, tuple[str, str]] = {
         "summary",
         "efficacy summary: BOR table, ORR/DCR with exact CIs, plots",
     ),
+    "review": (
+        "review",
+        "blinded independent central review: double reads, adjudication",
+    ),
 }
 
 

@@ -15,6 +15,9 @@ SYSTEM_PACKAGES=(
 # outside references for tests (each test skips with the reason when its tool is absent):
 # pdftoppm, dciodvfy, dcm2niix, an Orthanc DICOMweb server, node + npm (OHIF SR harness)
 REFERENCE_PACKAGES=(poppler-utils dicom3tools dcm2niix orthanc orthanc-dicomweb nodejs npm)
+# needed: the review store's tests run on a private PostgreSQL cluster (initdb + pg_ctl
+# from Debian's server binaries) and the dashboard's in headless Chromium (chromedriver)
+REVIEW_PACKAGES=(postgresql chromium chromium-driver)
 
 missing_of() {
   for pkg in "$@"; do
@@ -24,12 +27,20 @@ missing_of() {
 sudo=""; [ "$(id -u)" = 0 ] || sudo="sudo"
 mapfile -t missing < <(missing_of "${SYSTEM_PACKAGES[@]}")
 mapfile -t optional < <(missing_of "${REFERENCE_PACKAGES[@]}")
-if ((${#missing[@]} + ${#optional[@]})); then
+mapfile -t review < <(missing_of "${REVIEW_PACKAGES[@]}")
+if ((${#missing[@]} + ${#optional[@]} + ${#review[@]})); then
   $sudo apt-get update -qq
 fi
 if ((${#missing[@]})); then
   echo "installing system packages: ${missing[*]}"
   DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+fi
+if ((${#review[@]})); then
+  echo "installing review packages: ${review[*]}"
+  DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends "${review[@]}" >/dev/null
+  # the tests start their own cluster on a free port; stop a system one if it started
+  { command -v pg_ctlcluster >/dev/null && for c in /etc/postgresql/*/main; do
+      [ -d "$c" ] && $sudo pg_ctlcluster "$(basename "$(dirname "$c")")" main stop; done; } >/dev/null 2>&1 || true
 fi
 if ((${#optional[@]})); then
   echo "installing reference tools: ${optional[*]}"

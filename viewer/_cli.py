@@ -6,7 +6,9 @@ import argparse
 import os
 import shutil
 import subprocess
+import sys
 import time
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -25,13 +27,18 @@ def add_subparser(subparsers: Any) -> None:
     )
     p.add_argument(
         "path",
-        help="folder, zip or file with the patient's studies, or a DICOMweb "
-        "server as dicomweb+http://HOST/dicom-web (with --study or --patient)",
+        nargs="?",
+        help="folder, zip or file with the patient's studies (with --store: "
+        "default the store's images), or a DICOMweb server as "
+        "dicomweb+http://HOST/dicom-web (with --study or --patient)",
     )
     p.add_argument("--study", metavar="UID", help="with dicomweb+http: this study")
     p.add_argument(
         "--patient", metavar="ID", help="with dicomweb+http: every study of a patient"
     )
+    p.add_argument("--store", help="a review store: open your read of --subject")
+    p.add_argument("--reader", help="with --store: your reader name")
+    p.add_argument("--subject", help="with --store: the USUBJID to read")
     p.add_argument("--reading", type=Path, help="reading file to open or create (JSON)")
     p.add_argument("--timepoint", help="study date to show first (YYYY-MM-DD)")
     p.add_argument(
@@ -113,6 +120,11 @@ def run(args: argparse.Namespace) -> int:
     from recist.dicom._web import fetch_to_cache, is_dicomweb
     from recist.errors import RecistError
 
+    if getattr(args, "store", None):  # a read from a review store (issue 15)
+        return _run_store(args, run)
+    if args.path is None:
+        print("recist view: give PATH (or --store)")
+        return 2
     if is_dicomweb(args.path):  # download (or reuse) the studies in the cache
         args.path = fetch_to_cache(
             args.path, study_uid=args.study, patient_id=args.patient
@@ -209,3 +221,44 @@ def _close_toasts(viewer: Any) -> None:
         if type(w).__name__ == "NapariQtNotification":
             w.close()
     _settle()
+
+
+def _password(prompt: str) -> str:
+    import getpass
+
+    if sys.stdin is not None and sys.stdin.isatty():
+        return getpass.getpass(prompt)
+    return (sys.stdin.readline() if sys.stdin is not None else "").rstrip("\r\n")
+
+
+def _run_store(
+    args: argparse.Namespace, view: Callable[[argparse.Namespace], int]
+) -> int:
+    """Check the read out, run the workstation (``view``), check it back in."""
+    from recist.errors import RecistError
+    from viewer._store_read import checkin, checkout
+
+    if not (args.reader and args.subject):
+        print("recist view: --store needs --reader and --subject", file=sys.stderr)
+        return 2
+    password = _password(f"password for {args.reader}: ")
+    read, lines = checkout(args.store, args.reader, args.subject, password)
+    print(f"worklist of {args.reader}:")
+    print("\n".join(f"  {line}" for line in lines))
+    if args.path is None:
+        if read.images is None:
+            msg = f"{args.subject}: no local images in the store; give PATH"
+            raise RecistError(msg)
+        args.path = read.images
+    args.reading = read.path
+    args.store = None
+    code = view(args)
+    try:
+        version = checkin(read)
+    except RecistError as exc:
+        print(f"recist view: not saved to the store: {exc}", file=sys.stderr)
+        print(f"your reading is kept in {read.path}", file=sys.stderr)
+        return 2
+    if version is not None:
+        print(f"{args.subject}: saved to the store (version {version})")
+    return code

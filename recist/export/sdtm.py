@@ -192,6 +192,7 @@ LABELS: dict[str, str] = {
     "RSREASND": "Reason Not Done",
     "RSEVAL": "Evaluator",
     "RSEVALID": "Evaluator Identifier",
+    "RSACPTFL": "Accepted Record Flag",
     "RSDTC": "Date/Time of Assessment",
     "RSDY": "Study Day of Assessment",
 }
@@ -344,13 +345,14 @@ class SdtmExport:
     tu: list[dict[str, Any]] = field(default_factory=list)
     tr: list[dict[str, Any]] = field(default_factory=list)
     rs: list[dict[str, Any]] = field(default_factory=list)
+    rs_columns: tuple[str, ...] = RS_COLUMNS
 
     def tables(self) -> dict[str, tuple[list[dict[str, Any]], tuple[str, ...]]]:
         """Return ``{"TU": (records, columns), "TR": ..., "RS": ...}``."""
         return {
             "TU": (self.tu, TU_COLUMNS),
             "TR": (self.tr, TR_COLUMNS),
-            "RS": (self.rs, RS_COLUMNS),
+            "RS": (self.rs, self.rs_columns),
         }
 
 
@@ -708,6 +710,7 @@ def to_sdtm(
     assessments: Sequence[Assessment] | None = None,
     schedule: VisitSchedule | None = None,
     domains: Sequence[str] = ("TU", "TR", "RS"),
+    accepted: Sequence[bool] | None = None,
 ) -> SdtmExport:
     """Build SDTM TU, TR and RS records from readings.
 
@@ -733,6 +736,10 @@ def to_sdtm(
         come from it (unscheduled ``x.01``), study days from ``reference_dates``.
     domains : sequence of str
         The domains to build (ADaM needs RS only, for RSSEQ).
+    accepted : sequence of bool, optional
+        Per reading, whether it is the accepted read (central review): RS then
+        gets ``RSACPTFL`` (after ``RSEVALID``), ``"Y"`` on the accepted
+        reading's records and empty on the others, as admiralonco expects.
 
     Returns
     -------
@@ -782,10 +789,18 @@ def to_sdtm(
         assessments = [assess(r) for r in readings]
     if visits is None:
         visits = [None] * len(readings)
+    flags = [None] * len(readings) if accepted is None else list(accepted)
+    if len(flags) != len(readings):
+        raise InvalidInputError("give one accepted flag per reading")
     out = SdtmExport()
+    if accepted is not None:
+        k = RS_COLUMNS.index("RSEVALID") + 1
+        out = SdtmExport(rs_columns=(*RS_COLUMNS[:k], "RSACPTFL", *RS_COLUMNS[k:]))
     prefixes: dict[str, dict[tuple[str, str], str]] = {}
     shared: dict[tuple[str, str, str], Reading] = {}
-    for reading, assessment, given in zip(readings, assessments, visits, strict=True):
+    for reading, assessment, given, flag in zip(
+        readings, assessments, visits, flags, strict=True
+    ):
         usubjid = reading.subject_id
         if not usubjid:
             msg = f"reading {reading.case_id or ''} has no subject_id (USUBJID)"
@@ -825,7 +840,11 @@ def to_sdtm(
             )
             raise InvalidInputError(msg)
         if "RS" in domains:
-            out.rs.extend(_rs_rows(ctx, reading, assessment, labels))
+            rs = _rs_rows(ctx, reading, assessment, labels)
+            if flag is not None:
+                for row in rs:
+                    row["RSACPTFL"] = "Y" if flag else ""
+            out.rs.extend(rs)
     _renumber(out.tu, "TUSEQ")
     _renumber(out.tr, "TRSEQ")
     _renumber(out.rs, "RSSEQ")
