@@ -17,7 +17,7 @@ from measurements.diameters import (
 from measurements.errors import EmptyMaskError, MeasurementError, SegmentationError
 from measurements.geometry import ImageGeometry, Volume
 from measurements.lesion import LesionMeasurement, SliceMeasurement, measure_lesion
-from measurements.segment import segment_lesion
+from measurements.segment import segment_lesion, segment_lesion_box
 
 __all__ = [
     "Bidirectional",
@@ -37,5 +37,6 @@ __all__ = [
     "measure_lesion",
     "outline",
     "segment_lesion",
+    "segment_lesion_box",
     "short_axis",
 ]

@@ -301,6 +301,19 @@ def _thickness(volume: Volume) -> Decimal | None:
     return None if t in (None, "") else Decimal(str(t))
 
 
+def _flag(item: Any, key: str, path: str | Path) -> bool:
+    """Read an optional JSON boolean; refuse ``"false"``, 0, null and the like."""
+    value = item.get(key, False)
+    if not isinstance(value, bool):
+        lesion = item.get("id", "?")
+        msg = (
+            f"{path}: lesion {lesion}: {key!r} must be true or false (a JSON "
+            f"boolean), got {json.dumps(value)}"
+        )
+        raise InvalidInputError(msg, location=f"{path}: {lesion}.{key}")
+    return value
+
+
 def load_seeds(path: str | Path) -> list[LesionSeed]:
     """Read seed points from JSON.
 
@@ -308,13 +321,16 @@ def load_seeds(path: str | Path) -> list[LesionSeed]:
     "seeds_lps": {"YYYY-MM-DD": [x, y, z]}, "states": {"YYYY-MM-DD": STATE}}]}``.
     """
     try:
-        doc: Any = json.loads(Path(path).read_text(encoding="utf-8"))
+        from recist.formats.case import parse_json_text
+
+        text = Path(path).read_text(encoding="utf-8")
+        doc: Any = parse_json_text(text, str(path))  # bounded depth and numbers
         return [
             LesionSeed(
                 lesion_id=str(item["id"]),
                 role=LesionRole(item["role"]),
                 site=str(item["site"]),
-                nodal=bool(item.get("nodal", False)),
+                nodal=_flag(item, "nodal", path),
                 hint=item.get("hint"),
                 seeds_lps={
                     dt.date.fromisoformat(k): (float(v[0]), float(v[1]), float(v[2]))

@@ -119,6 +119,9 @@ class ErrorCode(StrEnum):
     TARGET_NOT_MEASURABLE = "TARGET_NOT_MEASURABLE"
     UNKNOWN_LESION = "UNKNOWN_LESION"
     DATES_OUT_OF_ORDER = "DATES_OUT_OF_ORDER"
+    #: ours (not in the case format's list): coalesced values that point in a
+    #: circle, so no lesion carries the merged diameter (recist-1.1.md §3)
+    COALESCED_CYCLE = "COALESCED_CYCLE"
 
 
 #: Precedence of error codes (RECIST 1.1 spec §2.4, Convention R-03).

@@ -12,7 +12,8 @@ SYSTEM_PACKAGES=(
   libopengl0 libx11-xcb1 libxcb-xkb1 libxcb-sync1 libxcb-shm0 libxcb-util1 libxrender1
   libxi6 libsm6 libice6 libfreetype6
 )
-# outside references for tests (each test skips with the reason when its tool is absent):
+# outside references for tests (each test skips with the reason when its tool is absent,
+# and fails under RECIST_REQUIRE_SHARED=1, which .ci/run sets):
 # pdftoppm, dciodvfy, dcm2niix, an Orthanc DICOMweb server, node + npm (OHIF SR harness)
 REFERENCE_PACKAGES=(poppler-utils dicom3tools dcm2niix orthanc orthanc-dicomweb nodejs npm)
 # needed: the review store's tests run on a private PostgreSQL cluster (initdb + pg_ctl
@@ -44,8 +45,14 @@ if ((${#review[@]})); then
 fi
 if ((${#optional[@]})); then
   echo "installing reference tools: ${optional[*]}"
-  DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends "${optional[@]}" >/dev/null \
-    || echo "warning: could not install ${optional[*]}; the tests that need them will skip"
+  if ! DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends "${optional[@]}" >/dev/null; then
+    # CI (.ci/run sets RECIST_REQUIRE_SHARED=1) needs them: their tests must run
+    if [ "${RECIST_REQUIRE_SHARED:-0}" != 0 ]; then
+      echo "error: could not install ${optional[*]} (RECIST_REQUIRE_SHARED=1)" >&2
+      exit 1
+    fi
+    echo "warning: could not install ${optional[*]}; the tests that need them will skip"
+  fi
   # the tests start their own Orthanc on a free loopback port; stop a system one if it started
   { command -v service >/dev/null && $sudo service orthanc stop; } >/dev/null 2>&1 || true
 fi

@@ -54,6 +54,7 @@ RULE_BASELINE = "RECIST 1.1 §2"
 RULE_MEASURABLE = "RECIST 1.1 §2.1"
 RULE_SELECTION = "RECIST 1.1 §2.2"
 RULE_STRUCTURE = "RECIST 1.1 §1"
+RULE_FOLLOWUP = "RECIST 1.1 §3"
 RULE_TARGET = "RECIST 1.1 §4"
 RULE_NON_TARGET = "RECIST 1.1 §5"
 RULE_NEW = "RECIST 1.1 §6"
@@ -147,11 +148,12 @@ def check_baseline(baseline: Baseline) -> tuple[RuleViolation, ...]:
 
 
 def check_followups(reading: Reading) -> tuple[RuleViolation, ...]:
-    """List follow-up structure violations: unknown lesion ids, dates out of order.
+    """List follow-up structure violations: unknown ids, dates, coalesced loops.
 
     Unknown ids are reported per follow-up in list order, targets before
     non-targets; a coalesced value naming an unknown target counts too.  A date
     not strictly after the previous one (or the baseline) is out of order.
+    Coalesced values pointing in a circle are ``COALESCED_CYCLE`` (§3).
     """
     out: list[RuleViolation] = []
     target_ids = {t.lesion_id for t in reading.baseline.targets}
@@ -170,6 +172,8 @@ def check_followups(reading: Reading) -> tuple[RuleViolation, ...]:
             )
             code = ErrorCode.UNKNOWN_LESION
             out.append(_violation(code, RULE_STRUCTURE, lesion_id, msg))
+    for tp in reading.followups:
+        out.extend(_coalesced_cycles(tp, target_ids))
     previous = reading.baseline.date
     for tp in reading.followups:
         if tp.date <= previous:
@@ -178,6 +182,45 @@ def check_followups(reading: Reading) -> tuple[RuleViolation, ...]:
             out.append(_violation(code, RULE_STRUCTURE, None, msg))
         previous = max(previous, tp.date)
     return tuple(out)
+
+
+def _coalesced_cycles(tp: TimePoint, target_ids: set[str]) -> list[RuleViolation]:
+    """Coalesced values that never reach a lesion carrying the merged diameter.
+
+    recist-1.1.md §3: the merged diameter goes on one of the original ids and 0
+    on the others.  Following ``coalesced_into`` from each target must end on a
+    target recorded otherwise (a chain T01 -> T02 -> T03 ends on T03); a loop
+    (T01 into T02 and T02 into T01, or T01 into itself) drops the merged lesion
+    from the sum and would give a false CR.  One violation per loop, naming the
+    first of its lesions in listed order.
+    """
+    into = {
+        i: m.coalesced_into
+        for i, m in tp.targets.items()
+        if m.coalesced_into is not None and m.coalesced_into in target_ids
+    }
+    out: list[RuleViolation] = []
+    reported: set[str] = set()
+    for start in into:
+        path: list[str] = []
+        node: str | None = start
+        while node in into and node not in path:
+            path.append(node)
+            node = into[node]
+        if node is None or node not in path:
+            continue  # ends on a lesion that carries a value
+        loop = path[path.index(node) :]
+        if reported & set(loop):
+            continue
+        reported.update(loop)
+        first = min(loop, key=list(tp.targets).index)
+        chain = " -> ".join([*loop, loop[0]])
+        msg = (
+            f"follow-up {tp.date}: coalesced lesions point in a circle ({chain}); "
+            "the merged diameter must go on one of them and 0 on the others"
+        )
+        out.append(_violation(ErrorCode.COALESCED_CYCLE, RULE_FOLLOWUP, first, msg))
+    return out
 
 
 def check_reading(reading: Reading) -> tuple[RuleViolation, ...]:
@@ -288,7 +331,7 @@ def target_response(
     baseline_mm: Decimal | None,
     nadir_mm: Decimal | None,
 ) -> Assessed[Response]:
-    """Target response at a follow-up (spec §4; R-06 CR before PD; §4.3 NE).
+    """Target response at a follow-up (spec §4; R-06 CR before PD; §4.3 NE; R-18).
 
     Parameters
     ----------
@@ -303,8 +346,9 @@ def target_response(
     Notes
     -----
     1. NA without targets.
-    2. A target not evaluated: PD if the partial sum alone proves PD against the
-       nadir, otherwise NE.
+    2. A target not evaluated: NE when CR is still possible (every measured
+       non-nodal target 0, every measured node < 10 mm; R-18); else PD if the
+       partial sum alone proves PD against the nadir; otherwise NE.
     3. CR: every non-nodal target 0 and every node < 10 mm (the sum may be > 0).
     4. Otherwise :func:`target_response_from_sums`.
     """
@@ -318,6 +362,13 @@ def target_response(
     if sums.missing:
         p, missing = sums.partial_mm, ", ".join(sums.missing)
         inputs["partial_mm"] = p
+        if _cr_possible(targets, sums.values):
+            why = (
+                f"NE: {missing} not evaluated and every measured target is 0 mm or a "
+                f"node < 10 mm, so CR is still possible; the partial sum {p} mm "
+                "cannot prove PD (R-18)"
+            )
+            return Assessed(Response.NE, "RECIST 1.1 §4.3", why, inputs)
         if is_pd(p, nadir_mm):
             why = (
                 f"PD: {missing} not evaluated, but the partial sum {p} mm is already "
@@ -341,6 +392,24 @@ def target_response(
 
 def _lt(value: Decimal | None, limit: int) -> bool:
     return value is not None and value < limit
+
+
+def _cr_possible(
+    targets: Sequence[Lesion], values: Mapping[str, Decimal | None]
+) -> bool:
+    """Whether some values of the missing targets would make the response CR (R-18).
+
+    A missing target can be 0 mm (non-nodal) or a normal node, so CR stays
+    possible exactly when every *measured* non-nodal target is 0 and every
+    *measured* node is < 10 mm (R-06).
+    """
+    for t in targets:
+        v = values.get(t.lesion_id)
+        if v is None:
+            continue
+        if (t.nodal and v >= 10) or (not t.nodal and v != 0):
+            return False
+    return True
 
 
 def non_target_response(

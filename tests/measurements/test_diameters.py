@@ -11,6 +11,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from hypothesis.extra.numpy import arrays
 from matplotlib.path import Path
+from scipy.spatial import ConvexHull
 from skimage.measure import find_contours
 
 from measurements import (
@@ -154,9 +155,14 @@ def test_farthest_pair_brute_force_hypothesis(pts):
 def test_hull_contains_all_points():
     pts = RNG.normal(size=(500, 2))
     hull = convex_hull_2d(pts)
-    assert (
-        Path(np.vstack([hull, hull[:1]])).contains_points(pts, radius=1e-9).sum() >= 0
-    )
+    # the same corners as scipy's Qhull (an independent oracle), no other point
+    corners = pts[ConvexHull(pts).vertices]
+    assert sorted(map(tuple, hull)) == sorted(map(tuple, corners))
+    # every other point lies strictly inside the closed hull polygon
+    on_hull = (pts[:, None, :] == hull[None]).all(-1).any(1)
+    assert on_hull.sum() == len(hull)
+    closed = Path(np.vstack([hull, hull[:1]]), closed=True)
+    assert closed.contains_points(pts[~on_hull]).all()
     # every point is on the inner side of every CCW edge
     e = np.roll(hull, -1, axis=0) - hull
     rel = pts[:, None, :] - hull[None]

@@ -125,3 +125,66 @@ def test_seed_file_round_trip_and_errors(tmp_path, sample_study_dir):
     path.write_text('{"lesions": [{"id": "T01"}]}')
     with pytest.raises(InvalidInputError, match="not a seed file"):
         load_seeds(path)
+
+
+@pytest.mark.parametrize("value", ["false", "true", 0, 1, None, [], "no"])
+def test_seed_file_nodal_must_be_a_json_boolean(tmp_path, value):
+    # before: bool("false") is True, so a non-nodal lesion was measured as a node
+    item = {"id": "T01", "role": "TARGET", "site": "LIVER", "nodal": value}
+    path = tmp_path / "seeds.json"
+    path.write_text(json.dumps({"lesions": [item]}))
+    with pytest.raises(InvalidInputError, match=r"T01: 'nodal' must be true or false"):
+        load_seeds(path)
+
+
+@pytest.mark.parametrize(("value", "nodal"), [(True, True), (False, False)])
+def test_seed_file_nodal_boolean_is_kept(tmp_path, value, nodal):
+    item = {"id": "T01", "role": "TARGET", "site": "LIVER", "nodal": value}
+    path = tmp_path / "seeds.json"
+    path.write_text(json.dumps({"lesions": [item]}))
+    assert load_seeds(path)[0].nodal is nodal
+
+
+def test_cli_autoread_refuses_a_string_nodal(tmp_path, capsys):
+    from recist.cli import main
+
+    item = {"id": "T01", "role": "TARGET", "site": "LIVER", "nodal": "false"}
+    seeds = tmp_path / "seeds.json"
+    seeds.write_text(json.dumps({"lesions": [item]}))
+    argv = ["autoread", str(tmp_path), "--seeds", str(seeds)]
+    argv += ["--out", str(tmp_path / "r.json")]
+    assert main(argv) == 2
+    err = capsys.readouterr().err
+    assert "'nodal' must be true or false" in err
+    assert "Traceback" not in err
+    assert not (tmp_path / "r.json").exists()
+
+
+def test_hostile_seed_file_is_refused_in_one_line(tmp_path, capsys):
+    """A seed file nested 100 000 deep (json.loads: RecursionError) or holding
+    1e999 is exit 2 with one line naming the file, not a traceback."""
+    from recist.cli import main
+
+    for i, text in enumerate(
+        [
+            '{"lesions": ' + "[" * 100_000 + "]" * 100_000 + "}",
+            '{"lesions": [{"id": "T01", "seeds_lps": 1e999}]}',
+        ]
+    ):
+        seeds = tmp_path / f"seeds{i}.json"
+        seeds.write_text(text)
+        code = main(
+            [
+                "autoread",
+                str(tmp_path),
+                "--seeds",
+                str(seeds),
+                "--out",
+                str(tmp_path / "r.json"),
+            ]
+        )
+        err = capsys.readouterr().err
+        assert code == 2, err
+        assert str(seeds) in err
+        assert "Traceback" not in err
+        assert len(err.strip().splitlines()) == 1

@@ -9,9 +9,15 @@ from typing import Any
 import pytest
 
 from recist.formats.case import assess_json
-from tests.conftest import SHARED
+from tests.conftest import SHARED, missing, shared_files
 
 CASES = sorted((SHARED / "spec" / "cases").glob("*.case.json"))
+PARAMS = shared_files("*.case.json", "spec", "cases")
+ABSENT = f"no case files in {SHARED / 'spec' / 'cases'}"
+
+
+def _case_id(p: Path | None) -> str:
+    return "absent" if p is None else p.name.removesuffix(".case.json")
 
 
 def assert_subset(expected: Any, got: Any, path: str = "") -> None:
@@ -34,25 +40,25 @@ def assert_subset(expected: Any, got: Any, path: str = "") -> None:
 
 def test_cases_present() -> None:
     if not CASES:
-        pytest.skip(f"no case files in {SHARED / 'spec' / 'cases'}")
+        missing(ABSENT)
     # The brief speaks of 75 cases; the folder holds 73 (reported).
     assert len(CASES) >= 73
 
 
-@pytest.mark.skipif(not CASES, reason="no case files in ../shared/spec/cases")
-@pytest.mark.parametrize("path", CASES, ids=lambda p: p.name.removesuffix(".case.json"))
-def test_conformance(path: Path) -> None:
+@pytest.mark.parametrize("path", PARAMS, ids=_case_id)
+def test_conformance(path: Path | None) -> None:
+    if path is None:
+        missing(ABSENT)
     case = json.loads(path.read_text(encoding="utf-8"))
     got = assess_json(case)  # what `recist assess --json` prints
     assert_subset(case["expected"], got)
     assert got["id"] == case["id"]
 
 
-@pytest.mark.skipif(not CASES, reason="no case files in ../shared/spec/cases")
-@pytest.mark.parametrize(
-    "path", CASES[:10], ids=lambda p: p.name.removesuffix(".case.json")
-)
-def test_conformance_from_path_with_decimals(path: Path) -> None:
+@pytest.mark.parametrize("path", PARAMS[:10], ids=_case_id)
+def test_conformance_from_path_with_decimals(path: Path | None) -> None:
+    if path is None:
+        missing(ABSENT)
     # The same answer when read from the file (exact decimals) as from a float dict.
     case = json.loads(path.read_text(encoding="utf-8"))
     assert assess_json(path) == assess_json(case)

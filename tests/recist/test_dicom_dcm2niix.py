@@ -8,26 +8,23 @@ data is absent.
 
 from __future__ import annotations
 
-import shutil
 import subprocess
 
 import numpy as np
 import pytest
+import SimpleITK as sitk
 
 from recist.dicom import read_volume
-from tests.conftest import shared_path
-
-sitk = pytest.importorskip("SimpleITK")
+from tests.conftest import require_tool, shared_path
 
 
 @pytest.fixture(scope="module")
 def volumes(tmp_path_factory):
-    if shutil.which("dcm2niix") is None:
-        pytest.skip("dcm2niix not installed (apt-get install dcm2niix)")
+    exe = require_tool("dcm2niix", package="dcm2niix")
     series = shared_path("data", "dcm-qa-ct-gantry-tilt", "GE")
     out = tmp_path_factory.mktemp("dcm2niix")
     subprocess.run(
-        ["dcm2niix", "-z", "n", "-o", str(out), "-f", "ge", str(series)],
+        [exe, "-z", "n", "-o", str(out), "-f", "ge", str(series)],
         check=True,
         capture_output=True,
     )

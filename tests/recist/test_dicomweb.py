@@ -19,6 +19,7 @@ import time
 from pathlib import Path
 from typing import Any, ClassVar
 
+import dicomweb_client  # noqa: F401  (extra "dicomweb", in "all": CI installs it)
 import numpy as np
 import pydicom
 import pytest
@@ -27,9 +28,8 @@ from recist.cli import main
 from recist.dicom import DicomWebSource, read_volume, scan
 from recist.dicom._web import check_uid, instance_path
 from recist.errors import DicomReadError, InvalidInputError, MissingDependencyError
+from tests.conftest import missing
 from tests.recist._orthanc import Orthanc, find_orthanc, free_port, running_orthanc
-
-pytest.importorskip("dicomweb_client", reason="extra 'dicomweb' not installed")
 
 VISITS = ("20260105_baseline", "20260216_week06")  # two of four: keeps it fast
 
@@ -56,7 +56,7 @@ def pacs(tmp_path_factory: pytest.TempPathFactory, sample_study_dir: Path) -> An
     """A private Orthanc holding two visits of the sample study."""
     found = find_orthanc()
     if isinstance(found, str):
-        pytest.skip(found)
+        missing(found)
     binary, plugin = found
     workdir = tmp_path_factory.mktemp("orthanc")
     visits = [_uids(sample_study_dir / v / "CT") for v in VISITS]

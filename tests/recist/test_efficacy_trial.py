@@ -235,7 +235,7 @@ def test_pfs_events_and_censoring_reasons(trial):
 
 
 def test_km_median_ci_and_rates_against_lifelines():
-    lifelines = pytest.importorskip("lifelines", reason="lifelines is the report extra")
+    import lifelines  # extra "report", in "all": CI installs it
     import numpy as np
     from lifelines.utils import median_survival_times
 
@@ -546,8 +546,8 @@ def test_summary_html_escapes_input(tmp_path):
 
 
 def test_dm_as_xpt_and_population_without_dm_variable(tmp_path, capsys):
-    pyreadstat = pytest.importorskip("pyreadstat", reason="XPT needs pyreadstat")
     import pandas as pd
+    import pyreadstat
 
     rd, dm = _write_trial(tmp_path)
     xpt = tmp_path / "dm.xpt"

@@ -181,8 +181,9 @@ def test_missing_without_followups():
 
 
 def test_xpt_and_csv(adam, tmp_path):
-    pyreadstat = pytest.importorskip("pyreadstat")
-    pd = pytest.importorskip("pandas")
+    import pandas as pd
+    import pyreadstat
+
     write_adam(adam, tmp_path, fmt="both")
     for name in ("adrs", "adtr"):
         frame = pd.read_csv(tmp_path / f"{name}.csv", keep_default_na=False, dtype=str)

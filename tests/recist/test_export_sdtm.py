@@ -371,8 +371,9 @@ def test_round_trip_rich_reading(tmp_path):
 
 
 def test_xpt_matches_csv(recist_export, tmp_path):
-    pd = pytest.importorskip("pandas")
-    pyreadstat = pytest.importorskip("pyreadstat")
+    import pandas as pd
+    import pyreadstat
+
     written = write_sdtm(recist_export, tmp_path, fmt="both")
     assert sorted(p.name for p in written) == [
         "rs.csv", "rs.xpt", "tr.csv", "tr.xpt", "tu.csv", "tu.xpt"

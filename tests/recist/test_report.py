@@ -1,11 +1,11 @@
 # ruff: noqa: F811, PT018, E501, B905, RUF100
 import json
-import shutil
 import subprocess
 
 import numpy as np
 
 from recist.cli import main
+from tests.conftest import require_tool
 from tests.recist._report_fixture import sample_reading, sample_study  # noqa: F401, F811
 
 
@@ -30,11 +30,11 @@ def test_report_pdf_and_html(tmp_path, sample_study, sample_reading, capsys):
     assert pdf.read_bytes().startswith(b"%PDF")
     text = html.read_text()
     assert "RECIST-SAMPLE-0" in text and text.count("data:image/png;base64,") == 1 + 16
-    if shutil.which("pdftotext"):
-        words = subprocess.run(
-            ["pdftotext", str(pdf), "-"], capture_output=True, text=True, check=True
-        ).stdout
-        assert "Page 3 of 3" in words and "generated" in words
+    pdftotext = require_tool("pdftotext", package="poppler-utils")
+    words = subprocess.run(
+        [pdftotext, str(pdf), "-"], capture_output=True, text=True, check=True
+    ).stdout
+    assert "Page 3 of 3" in words and "generated" in words
 
 
 def test_key_images_calliper_on_the_lesion(sample_study, sample_reading):

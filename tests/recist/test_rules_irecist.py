@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import pytest
+
 from recist.formats.case import assess_json
 from tests.recist._build import case, new, target, visit
 
@@ -159,3 +161,171 @@ def test_new_lesion_iupd_then_ne_stays_open_then_confirms_by_further_new_lesion(
         visit(126, {"T01": 40}, news=[new("NEW02")]),
     ]
     assert overall(run(T50, visits)) == ["iUPD", "NE", "iCPD"]
+
+
+# --- I-08: a resolved new lesion that reappears (irecist.md §3, §4.2, I-08) ---
+
+
+def test_reappearing_new_lesion_turns_icr_into_ipr():
+    # Day 42 NEW01 (non-target, never seen) -> iUPD by a new lesion. Day 84 NEW01
+    # gone, T01 0 -> nothing progresses: reset, iCR. Day 126 T01 0, NEW01 back: seen
+    # before, so not a new progression (I-08); the table gives iCR, but with a new
+    # lesion present iCR becomes iPR.
+    visits = [
+        visit(42, {"T01": 40}, news=[new("NEW01")]),
+        visit(84, {"T01": 0}),
+        visit(126, {"T01": 0}, news=[new("NEW01")]),
+    ]
+    assert overall(run(T50, visits)) == ["iUPD", "iCR", "iPR"]
+
+
+def test_reappearing_new_lesion_without_targets_is_non_icr_non_iupd():
+    # Non-target disease only: NT01 absent = iCR; with NEW01 back the iCR becomes
+    # NON-iCR/NON-iUPD (I-08, no targets).
+    visits = [
+        visit(42, {}, {"NT01": "ABSENT"}, news=[new("NEW01")]),
+        visit(84, {}, {"NT01": "ABSENT"}),
+        visit(126, {}, {"NT01": "ABSENT"}, news=[new("NEW01")]),
+    ]
+    out = run([], visits, nts=["NT01"])
+    assert overall(out) == ["iUPD", "iCR", "NON-iCR/NON-iUPD"]
+
+
+def test_reappearing_new_non_target_does_not_confirm_a_target_iupd():
+    # 42: NEW01 -> iUPD; 84: gone, 40 -> reset iSD (nadir 40). 126: T01 50: +10 mm,
+    # 250 >= 240 -> iUPD by the targets. 168 (42 days later): T01 50 (+0 over the
+    # iUPD), NEW01 back: seen before, not a further new lesion -> no test 4; the
+    # targets still meet PD over nadir 40 -> still iUPD, not iCPD.
+    visits = [
+        visit(42, {"T01": 40}, news=[new("NEW01")]),
+        visit(84, {"T01": 40}),
+        visit(126, {"T01": 50}),
+        visit(168, {"T01": 50}, news=[new("NEW01")]),
+    ]
+    assert overall(run(T50, visits)) == ["iUPD", "iSD", "iUPD", "iUPD"]
+    # control: a never-seen NEW02 instead confirms at once (test 4)
+    visits[3] = visit(168, {"T01": 50}, news=[new("NEW02")])
+    assert overall(run(T50, visits)) == ["iUPD", "iSD", "iUPD", "iCPD"]
+
+
+def test_reappearing_new_target_confirms_only_through_its_sum():
+    # NLT sums: 42: 12 (iUPD, new lesion); 84: NEW01 0 -> sum 0, reset iSD; 126:
+    # not listed -> 0, T01 50 -> iUPD by targets (triggers: target only). 168: NEW01
+    # back at 6 mm: NLT sum 6 over its nadir 0 (+6 >= 5, 30 >= 0) is RECIST PD of a
+    # category that had not progressed -> test 5 -> iCPD. Back at 4.9: +4.9 < 5, not
+    # PD; the targets still meet PD over nadir 40 -> iUPD.
+    nlt = new("NEW01", 12, site="LIVER", measurable=True)
+    gone = new("NEW01", 0, site="LIVER", measurable=True)
+    visits = [
+        visit(42, {"T01": 40}, news=[nlt]),
+        visit(84, {"T01": 40}, news=[gone]),
+        visit(126, {"T01": 50}),
+        visit(168, {"T01": 50}, news=[new("NEW01", 6, site="LIVER", measurable=True)]),
+    ]
+    out = run(T50, visits)
+    assert [t["new_target_sum_mm"] for t in out["timepoints"]] == [12.0, 0.0, 0.0, 6.0]
+    assert overall(out) == ["iUPD", "iSD", "iUPD", "iCPD"]
+    visits[3] = visit(
+        168, {"T01": 50}, news=[new("NEW01", 4.9, site="LIVER", measurable=True)]
+    )
+    assert overall(run(T50, visits)) == ["iUPD", "iSD", "iUPD", "iUPD"]
+
+
+# --- I-14: like with like after a partial-sum iUPD ---
+
+
+@pytest.mark.parametrize(
+    ("t01", "t02", "expected"),
+    [
+        # reference at the iUPD: {T01: 61} (T02 missing). T01 66: +5 -> iCPD (I-13)
+        pytest.param(66, 20, "iCPD", id="same-lesion-plus-5"),
+        # T01 65.9: +4.9 -> no, although T02 now adds 20 mm (65.9 + 20 = 85.9 is +24.9
+        # over 61); the sum 85.9 still meets PD over nadir 50 -> iUPD
+        pytest.param(65.9, 20, "iUPD", id="late-measurement-does-not-confirm"),
+        # T02 still missing: the partial sum of the same lesion confirms alone
+        pytest.param(66, None, "iCPD", id="partial-confirms-alone"),
+    ],
+)
+def test_partial_sum_iupd_confirmation_compares_the_same_lesions(t01, t02, expected):
+    # T01 30 + T02 20 = 50 = nadir. Day 42: T01 61, T02 missing: partial 61 proves
+    # PD (+11, 305 >= 300; T01 61 is not 0, so CR is impossible, R-18) -> iUPD.
+    targets = [target("T01", 30, site="LIVER"), target("T02", 20, site="LUNG")]
+    visits = [visit(42, {"T01": 61, "T02": None}), visit(84, {"T01": t01, "T02": t02})]
+    assert overall(run(targets, visits)) == ["iUPD", expected]
+
+
+def test_full_sum_iupd_confirmed_by_a_partial_sum_alone():
+    # Day 42: 40 + 21 = 61 (+11 over 50, 305 >= 300) -> iUPD, reference {T01 40,
+    # T02 21} = 61. Day 84: T01 66, T02 missing: 66 + 0 = +5 over 61 -> iCPD (a
+    # missing lesion can only add). T01 65: +4 -> not confirmed; partial 65 over
+    # nadir 50 is +15, 325 >= 300 -> still PD -> iUPD.
+    targets = [target("T01", 30, site="LIVER"), target("T02", 20, site="LUNG")]
+    visits = [visit(42, {"T01": 40, "T02": 21}), visit(84, {"T01": 66, "T02": None})]
+    assert overall(run(targets, visits)) == ["iUPD", "iCPD"]
+    visits[1] = visit(84, {"T01": 65, "T02": None})
+    assert overall(run(targets, visits)) == ["iUPD", "iUPD"]
+
+
+def test_at_most_five_new_targets_in_total():
+    # six measurable 10 mm new lesions in six organs on day 42 (I-01: listed order):
+    # NEW01-NEW05 are new targets (5 x 10 = 50 mm), NEW06 is a new non-target
+    news = [new(f"NEW0{k}", 10, site=f"ORGAN{k}", measurable=True) for k in range(1, 7)]
+    out = run(T50, [visit(42, {"T01": 40}, news=news)])
+    assert out["timepoints"][0]["new_target_sum_mm"] == 50.0
+
+
+def reasons(targets, visits, nts=None):
+    from recist import assess
+    from recist.formats.case import load_case
+
+    reading = load_case(case(targets, visits, nts=nts, criteria="iRECIST"))
+    return [tp.overall.reason for tp in assess(reading).timepoints]
+
+
+def test_irecist_reasons_name_what_progressed_and_what_confirmed():
+    # day 0 = 2026-01-05, day 42 = 2026-02-16, day 84 = 2026-03-30
+    # NEW01 on day 42 (iUPD); still there 14 days later: < 28 days, cannot confirm
+    got = reasons(
+        T50,
+        [
+            visit(42, {"T01": 40}, news=[new("NEW01")]),
+            visit(56, {"T01": 40}, news=[new("NEW01")]),
+        ],
+    )
+    assert got[1] == (
+        "iUPD: still progressing, not confirmed (only 14 days after the iUPD; "
+        "confirmation needs >= 28): new lesion NEW01 still present"
+    )
+    # exactly 28 days later it may confirm: still iUPD, without the "only ... days"
+    got = reasons(
+        T50,
+        [
+            visit(42, {"T01": 40}, news=[new("NEW01")]),
+            visit(70, {"T01": 40}, news=[new("NEW01")]),
+        ],
+    )
+    assert (
+        got[1]
+        == "iUPD: still progressing, not confirmed: new lesion NEW01 still present"
+    )
+    # 40 -> 50 (+10 over nadir 40) iUPD on day 84; 56 on day 126: 56 - 50 = +6 mm
+    got = reasons(
+        T50, [visit(42, {"T01": 40}), visit(84, {"T01": 50}), visit(126, {"T01": 56})]
+    )
+    assert got[2] == (
+        "iCPD: iUPD of 2026-03-30 confirmed 42 days later by target sum +6 mm over "
+        "50 mm at the iUPD on 2026-03-30 (>= 5 mm)"
+    )
+    # a non-target trigger confirmed "again"; after a new-lesion trigger, "now"
+    up = {"NT01": "UNEQUIVOCAL PROGRESSION"}
+    got = reasons(
+        T50, [visit(42, {"T01": 40}, up), visit(84, {"T01": 40}, up)], ["NT01"]
+    )
+    assert got[1].endswith(
+        "confirmed 42 days later by non-target unequivocal progression again"
+    )
+    first = visit(42, {"T01": 40}, news=[new("NEW01")])
+    got = reasons(T50, [first, visit(84, {"T01": 40}, up, [new("NEW01")])], ["NT01"])
+    assert got[1].endswith(
+        "confirmed 42 days later by non-target unequivocal progression now"
+    )

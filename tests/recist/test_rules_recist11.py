@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from decimal import Decimal
 
 import pytest
@@ -282,6 +283,9 @@ def test_check_reading_lists_every_violation_in_spec_order():
         ("10", "5", True),  # 2 x 5 = 10: the fixed limit
         ("10", None, True),
         ("12", "6.5", False),  # needs 13
+        # thin slices never lower the 10 mm limit: 2 x 4 = 8 < 10 (mutation probe)
+        ("9.9", "4", False),
+        ("10", "4", True),
     ],
 )
 def test_slice_thickness_rule(diameter, slice_mm, ok):
@@ -290,3 +294,166 @@ def test_slice_thickness_rule(diameter, slice_mm, ok):
         t["slice_thickness_mm"] = Decimal(slice_mm)
     out = assess_json(case([t], []))
     assert ("error" not in out) is ok, out
+
+
+# a partial sum proves PD only if no value of the missing targets could make
+# the target response CR. Baseline T01 liver 20, nodes T02 16 and T03 15, T04 lung 12
+# = 63. Day 56 everything 0 -> sum 0, CR, nadir 0 from then on.
+R18_TARGETS = [
+    target("T01", 20, site="LIVER"),
+    target("T02", 16, site="LYMPH NODE", nodal=True),
+    target("T03", 15, site="LYMPH NODE", nodal=True),
+    target("T04", 12, site="LUNG"),
+]
+R18_CR = {"T01": 0, "T02": 0, "T03": 0, "T04": 0}
+
+
+@pytest.mark.parametrize(
+    ("values", "expected"),
+    [
+        # T02 9 + T03 9 = 18: +18 mm over nadir 0 (and 90 >= 0) is arithmetic PD, but
+        # both measured nodes are < 10 and T01 is 0: T04 missing could be 0 mm, so
+        # CR is possible -> NE
+        pytest.param({"T01": 0, "T02": 9, "T03": 9.9}, "NE", id="nodes-normal-ne"),
+        # T02 10.0 is not a normal node: CR impossible; partial 19 >= 0 + 5 -> PD
+        pytest.param({"T01": 0, "T02": 10, "T03": 9}, "PD", id="node-10-pd"),
+        # T01 back at 5 mm: non-nodal disease makes CR impossible; 5 >= 0 + 5 -> PD
+        pytest.param({"T01": 5, "T02": 0, "T03": 0}, "PD", id="nonnodal-back-pd"),
+        # T01 missing too: measured nodes 9 + 9 still normal -> NE
+        pytest.param({"T02": 9, "T03": 9}, "NE", id="two-missing-ne"),
+        # T01 4.9: +4.9 mm over 0 is not PD and CR impossible -> NE (not proven)
+        pytest.param({"T01": 4.9, "T02": 0, "T03": 0}, "NE", id="nonnodal-4.9-ne"),
+    ],
+)
+def test_partial_sum_pd_must_exclude_cr(values, expected):
+    out = assess_json(case(R18_TARGETS, [visit(56, R18_CR), visit(112, values)]))
+    first, second = out["timepoints"]
+    assert (first["target"], first["sum_mm"]) == ("CR", 0.0)
+    assert second["target"] == expected
+    assert second["overall"] == expected  # no non-targets, no new lesions
+
+
+# recist-1.1.md §3: a coalesced lesion's merged diameter goes on one of the original
+# ids and 0 on the others; values pointing in a circle leave no lesion carrying it.
+TWO_LIVER = [target("T01", 20, site="LIVER"), target("T02", 15, site="LIVER")]
+CO = {"diameter_mm": 0}
+
+
+@pytest.mark.parametrize(
+    ("values", "lesion"),
+    [
+        pytest.param(
+            {
+                "T01": {**CO, "coalesced_into": "T02"},
+                "T02": {**CO, "coalesced_into": "T01"},
+            },
+            "T01",
+            id="two-cycle",
+        ),
+        pytest.param(
+            {"T01": 30, "T02": {**CO, "coalesced_into": "T02"}}, "T02", id="self"
+        ),
+    ],
+)
+def test_coalesced_cycle_is_refused(values, lesion):
+    # before: T01 and T02 both counted 0 -> target CR, although 35 mm of disease merged
+    out = assess_json(case(TWO_LIVER, [visit(56, values)]))
+    assert out["error"] == {"code": "COALESCED_CYCLE", "lesion": lesion}
+
+
+def test_coalesced_chain_ending_on_a_carrier_is_accepted():
+    # T01 -> T02 -> T03 (T03 carries 40): sum 0 + 0 + 40 = 40 over baseline 45
+    targets = [*TWO_LIVER, target("T03", 10, site="LUNG")]
+    values = {
+        "T01": {**CO, "coalesced_into": "T02"},
+        "T02": {**CO, "coalesced_into": "T03"},
+        "T03": 40,
+    }
+    tp = assess_json(case(targets, [visit(56, values)]))["timepoints"][0]
+    assert (tp["sum_mm"], tp["target"]) == (40.0, "SD")  # -11.1 %
+
+
+def test_cli_refuses_a_coalesced_cycle_naming_the_lesions(tmp_path, capsys):
+    from recist.cli import main
+
+    values = {
+        "T01": {**CO, "coalesced_into": "T02"},
+        "T02": {**CO, "coalesced_into": "T01"},
+    }
+    path = tmp_path / "cycle.case.json"
+    path.write_text(json.dumps(case(TWO_LIVER, [visit(56, values)])))
+    assert main(["assess", str(path)]) == 2
+    err = capsys.readouterr().err
+    assert "COALESCED_CYCLE" in err
+    assert "T01 -> T02 -> T01" in err
+    assert "Traceback" not in err
+
+
+@pytest.mark.parametrize(
+    ("sums", "reason"),  # sum, baseline, nadir in mm; the numbers worked by hand
+    [
+        # 38.4 - 32.0 = +6.4 mm; 6.4 / 32.0 = +20.0 %
+        ("38.4 64.0 32.0", "PD: sum 38.4 mm is +6.4 mm (+20.0%) over nadir 32.0 mm"),
+        # nadir 0: no percentage (division by zero), only the +5 mm
+        ("5 64 0", "PD: sum 5 mm is +5 mm over nadir 0 mm"),
+        # 44.8 / 64.0 - 1 = -30.0 %
+        ("44.8 64.0 64.0", "PR: sum 44.8 mm is -30.0% from baseline 64.0 mm"),
+        # (44.9 - 64) / 64 = -29.84 % -> -29.8; 44.9 - 40.0 = +4.9 mm (not PD)
+        (
+            "44.9 64.0 40.0",
+            "SD: sum 44.9 mm is -29.8% from baseline 64.0 mm, "
+            "+4.9 mm from nadir 40.0 mm",
+        ),
+    ],
+)
+def test_target_reason_states_the_numbers(sums, reason):
+    now, baseline, nadir = map(Decimal, sums.split())
+    got = target_response_from_sums(now, baseline_mm=baseline, nadir_mm=nadir)
+    assert got.reason == reason
+
+
+def test_overall_reasons_name_the_deciding_numbers():
+    # T01 50 mm, NT01. Day 42: 30 mm = (30 - 50) / 50 = -40.0 % -> PR, quoting the
+    # target numbers. Day 84: 40 over nadir 30 = +10 mm, 10 / 30 = +33.3 % -> PD,
+    # with NT01 unequivocal progression and NEW01: every progressing category named.
+    # Day 126: NEW02 equivocal here, unequivocal on day 168 -> backdated.
+    # A second record, day 42: T01 0 and NT01 absent -> CR from the table.
+    from recist import assess
+
+    t = [target("T01", 50, site="LIVER")]
+    visits = [
+        visit(42, {"T01": 30}, {"NT01": "PRESENT"}),
+        visit(84, {"T01": 40}, {"NT01": "UNEQUIVOCAL PROGRESSION"}, [new("NEW01")]),
+        visit(126, {"T01": 40}, {"NT01": "PRESENT"}, [new("NEW02", equivocal=True)]),
+        visit(168, {"T01": 40}, {"NT01": "PRESENT"}, [new("NEW02")]),
+    ]
+    got = [
+        tp.overall.reason
+        for tp in assess(load_case(case(t, visits, nts=["NT01"]))).timepoints
+    ]
+    pd = "PD: sum 40 mm is +10 mm (+33.3%) over nadir 30 mm"
+    backdated = (
+        "NEW02 equivocal here, unequivocal later: progression dated to its first "
+        "appearance, R-09"
+    )
+    assert got == [
+        "PR: sum 30 mm is -40.0% from baseline 50 mm; non-target NON-CR/NON-PD, "
+        "new lesions N",
+        f"{pd}; unequivocal progression of non-target NT01; "
+        "unequivocal new lesion NEW01",
+        f"{pd}; unequivocal new lesion NEW02 ({backdated})",
+        f"{pd}; unequivocal new lesion NEW02",
+    ]
+    cr = [visit(42, {"T01": 0}, {"NT01": "ABSENT"})]
+    (tp,) = assess(load_case(case(t, cr, nts=["NT01"]))).timepoints
+    assert tp.overall.reason == "CR: target CR, non-target CR, no new lesion"
+
+
+def test_display_helpers():
+    from recist.rules._numeric import fmt_mm, fmt_pct
+
+    assert fmt_pct(Decimal("0.0")) == "0.0%"  # no sign on zero
+    assert fmt_pct(Decimal("1.0")) == "+1.0%"
+    assert fmt_pct(None) == "n/a"
+    assert fmt_mm(None) == "n/a"
+    assert fmt_mm(Decimal("42.0")) == "42.0"

@@ -154,8 +154,9 @@ def write_csv(path: Path, cols, rows) -> Path:
 
 
 def write_xpt(path: Path, cols, rows, numeric=()) -> Path:
-    pd = pytest.importorskip("pandas")
-    pyreadstat = pytest.importorskip("pyreadstat")
+    import pandas as pd
+    import pyreadstat
+
     frame = pd.DataFrame(rows, columns=cols)
     for col in numeric:
         frame[col] = pd.to_numeric(frame[col].replace("", None)).astype(float)

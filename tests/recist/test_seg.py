@@ -8,15 +8,14 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import highdicom as hd
 import numpy as np
 import pydicom
 import pytest
+import SimpleITK as sitk
 
 from recist.cli import main
 from recist.formats.reading import save_reading
-
-hd = pytest.importorskip("highdicom")
-sitk = pytest.importorskip("SimpleITK")
 
 
 @pytest.fixture(scope="module")

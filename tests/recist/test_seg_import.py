@@ -16,18 +16,16 @@ import json
 from pathlib import Path
 from typing import Any
 
+import highdicom as hd
 import numpy as np
 import pydicom
 import pytest
+import SimpleITK as sitk
 
 from recist.cli import main
 from recist.errors import DicomReadError, InvalidInputError
+from recist.export.seg_import import read_seg
 from tests.conftest import shared_path
-
-hd = pytest.importorskip("highdicom")
-sitk = pytest.importorskip("SimpleITK")
-
-from recist.export.seg_import import read_seg  # noqa: E402
 
 
 def _frame_sums(path: Path) -> list[tuple[int, float, int]]:

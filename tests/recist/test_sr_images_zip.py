@@ -6,13 +6,10 @@ import zipfile
 from pathlib import Path
 
 import pydicom
-import pytest
 
 from recist.cli import main
 from recist.formats.reading import save_reading
 from tests.recist.test_sr_roundtrip import sample_reading
-
-pytest.importorskip("highdicom")  # the sr extra
 
 
 def _refs(ds: pydicom.Dataset) -> set[tuple[str, str]]:

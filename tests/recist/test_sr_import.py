@@ -182,7 +182,8 @@ def _hd() -> tuple[Path, Path]:
 
 def _pixel_to_lps(ct: Path, col_row: tuple[float, float]) -> np.ndarray:
     """Independent oracle: highdicom's own image -> patient transform."""
-    hd = pytest.importorskip("highdicom")
+    import highdicom as hd
+
     ds = pydicom.dcmread(ct, stop_before_pixels=True)
     tf = hd.spatial.ImageToReferenceTransformer(
         image_position=ds.ImagePositionPatient,

@@ -417,7 +417,9 @@ def test_dcmqi_tid1500reader_reads_every_group(
         "tid1500reader", path=str(Path(sys.executable).parent)
     )
     if exe is None:
-        pytest.skip("dcmqi's tid1500reader is absent (pip install dcmqi)")
+        from tests.conftest import missing
+
+        missing("dcmqi's tid1500reader is absent (pip install dcmqi, extra 'test')")
     reading = sample_reading(sample)
     for index, path in enumerate(srs):
         out = tmp_path / f"{index}.json"

@@ -10,12 +10,12 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-import shutil
 import subprocess
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
+import highdicom as hd
 import numpy as np
 import pydicom
 import pytest
@@ -35,8 +35,7 @@ from recist.model import (
     TimePoint,
 )
 from recist.terms import Criteria, LesionRole, NonTargetState
-
-hd = pytest.importorskip("highdicom")
+from tests.conftest import require_tool
 
 
 def load_truth(root: Path) -> dict[str, Any]:
@@ -271,9 +270,7 @@ def test_responses_are_the_truth_case_expectations(
 
 
 def test_dciodvfy_finds_no_errors(exported: list[Path]) -> None:
-    exe = shutil.which("dciodvfy")
-    if exe is None:
-        pytest.skip("dciodvfy (Debian package dicom3tools) is not installed")
+    exe = require_tool("dciodvfy", package="dicom3tools")
     for path in exported:
         run = subprocess.run(
             [exe, str(path)], capture_output=True, text=True, check=False
@@ -473,10 +470,9 @@ def test_round_trip_of_every_state(sample: Path, images: dict, tmp_path: Path) -
     assert result.skipped == ()
     assert result.reading is not None
     assert reading_to_dict(result.reading) == reading_to_dict(reading)
-    exe = shutil.which("dciodvfy")
-    if exe is not None:
-        for path in files:
-            run = subprocess.run(
-                [exe, str(path)], capture_output=True, text=True, check=False
-            )
-            assert not [x for x in run.stderr.splitlines() if x.startswith("Error")]
+    exe = require_tool("dciodvfy", package="dicom3tools")
+    for path in files:
+        run = subprocess.run(
+            [exe, str(path)], capture_output=True, text=True, check=False
+        )
+        assert not [x for x in run.stderr.splitlines() if x.startswith("Error")]
