@@ -22,7 +22,6 @@ from tests.conftest import missing
 from tests.recist.test_sr_roundtrip import _every_state, sample_reading
 
 
-
 @pytest.fixture(scope="module")
 def sample(tmp_path_factory: pytest.TempPathFactory) -> Path:
     from sample_dicom import generate
