@@ -28,10 +28,14 @@ def add_subparser(subparsers: Any) -> None:
     )
     p.add_argument(
         "path",
-        type=Path,
         nargs="?",
         help="folder, zip or file with the patient's studies (with --store: "
-        "default the store's images)",
+        "default the store's images), or a DICOMweb server as "
+        "dicomweb+http://HOST/dicom-web (with --study or --patient)",
+    )
+    p.add_argument("--study", metavar="UID", help="with dicomweb+http: this study")
+    p.add_argument(
+        "--patient", metavar="ID", help="with dicomweb+http: every study of a patient"
     )
     p.add_argument("--store", help="a review store: open your read of --subject")
     p.add_argument("--reader", help="with --store: your reader name")
@@ -129,6 +133,7 @@ def check_args(args: argparse.Namespace) -> str | None:
 
 def run(args: argparse.Namespace) -> int:
     """Open the workstation; with ``--screenshot`` save the window and exit 0."""
+    from recist.dicom._web import fetch_to_cache, is_dicomweb
     from recist.errors import RecistError
 
     problem = check_args(args)
@@ -140,6 +145,14 @@ def run(args: argparse.Namespace) -> int:
     if args.path is None:
         print("recist view: give PATH (or --store)", file=sys.stderr)
         return 2
+    if is_dicomweb(args.path):  # download (or reuse) the studies in the cache
+        args.path = fetch_to_cache(
+            args.path, study_uid=args.study, patient_id=args.patient
+        )
+    elif args.study or args.patient:
+        print("recist view: --study/--patient go with a dicomweb+http:// location")
+        return 2
+    args.path = Path(args.path)
     if args.screenshot and not (
         os.environ.get("DISPLAY") or os.environ.get("WAYLAND_DISPLAY")
     ):
