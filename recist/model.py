@@ -292,6 +292,9 @@ class Lesion:
     slice_thickness_mm : Decimal or None
         Slice thickness of the baseline image, when known: a non-nodal target
         must then measure at least twice it (spec §2.1).
+    location_lps : (x, y, z) or None
+        Where the reader marked a non-target (LPS mm), so it can be found
+        again; optional (a target's place is its calliper ``baseline``).
     """
 
     lesion_id: str
@@ -300,6 +303,7 @@ class Lesion:
     nodal: bool = False
     baseline: Measurement | None = None
     slice_thickness_mm: Decimal | None = None
+    location_lps: PointLPS | None = None
 
     def __post_init__(self) -> None:
         if not self.lesion_id:
@@ -310,6 +314,8 @@ class Lesion:
             raise InvalidInputError(msg)
         if self.slice_thickness_mm is not None:
             _check_mm(self.slice_thickness_mm, "slice_thickness_mm", self.lesion_id)
+        if self.location_lps is not None:
+            _check_points((self.location_lps,), self.lesion_id)
 
     @property
     def organ(self) -> str:

@@ -303,6 +303,25 @@ def propose(
             mapped = rigid[src.date].map_point(src.center_lps)
             similarity = None
             flags.append("LOCAL_REGISTRATION_FAILED")
+        if src.role == "NON-TARGET":  # a location to look at; its state is read
+            where = ", ".join(f"{v:.1f}" for v in mapped)
+            proposals.append(
+                Proposal(
+                    lesion_id=src.lesion_id,
+                    date=day,
+                    role=src.role,
+                    found=True,
+                    source_date=src.date,
+                    center_lps=mapped,
+                    similarity=None if similarity is None else round(similarity, 4),
+                    flags=tuple(flags),
+                    reason=(
+                        f"non-target located at ({where}) mm by registration from "
+                        f"{src.date}: its state is the reader's to judge"
+                    ),
+                )
+            )
+            continue
         proposals.append(
             _segment_at(
                 src,

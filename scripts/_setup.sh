@@ -14,8 +14,8 @@ SYSTEM_PACKAGES=(
 )
 # outside references for tests (each test skips with the reason when its tool is absent,
 # and fails under RECIST_REQUIRE_SHARED=1, which .ci/run sets):
-# pdftoppm, dciodvfy, dcm2niix, an Orthanc DICOMweb server
-REFERENCE_PACKAGES=(poppler-utils dicom3tools dcm2niix orthanc orthanc-dicomweb)
+# pdftoppm, dciodvfy, dcm2niix, an Orthanc DICOMweb server, node + npm (OHIF SR harness)
+REFERENCE_PACKAGES=(poppler-utils dicom3tools dcm2niix orthanc orthanc-dicomweb nodejs npm)
 # needed: the review store's tests run on a private PostgreSQL cluster (initdb + pg_ctl
 # from Debian's server binaries) and the dashboard's in headless Chromium (chromedriver)
 REVIEW_PACKAGES=(postgresql chromium chromium-driver)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import datetime as dt
 import os
 import shutil
 import subprocess
@@ -12,7 +13,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-__all__ = ["add_subparser", "ensure_display", "run"]
+__all__ = ["add_subparser", "check_args", "ensure_display", "run"]
 
 
 def add_subparser(subparsers: Any) -> None:
@@ -27,10 +28,14 @@ def add_subparser(subparsers: Any) -> None:
     )
     p.add_argument(
         "path",
-        type=Path,
         nargs="?",
         help="folder, zip or file with the patient's studies (with --store: "
-        "default the store's images)",
+        "default the store's images), or a DICOMweb server as "
+        "dicomweb+http://HOST/dicom-web (with --study or --patient)",
+    )
+    p.add_argument("--study", metavar="UID", help="with dicomweb+http: this study")
+    p.add_argument(
+        "--patient", metavar="ID", help="with dicomweb+http: every study of a patient"
     )
     p.add_argument("--store", help="a review store: open your read of --subject")
     p.add_argument("--reader", help="with --store: your reader name")
@@ -111,15 +116,43 @@ def ensure_display() -> _Xvfb | None:
     return x
 
 
+def check_args(args: argparse.Namespace) -> str | None:
+    """Return why ``--preset`` or ``--timepoint`` cannot be used (None: fine)."""
+    from viewer._display import PRESETS
+
+    if args.preset not in PRESETS:
+        names = ", ".join(repr(p) for p in PRESETS)
+        return f"unknown --preset {args.preset!r}; choose one of {names}"
+    if args.timepoint is not None:
+        try:
+            dt.date.fromisoformat(args.timepoint)
+        except ValueError:
+            return f"--timepoint {args.timepoint!r} is not a date (YYYY-MM-DD)"
+    return None
+
+
 def run(args: argparse.Namespace) -> int:
     """Open the workstation; with ``--screenshot`` save the window and exit 0."""
+    from recist.dicom._web import fetch_to_cache, is_dicomweb
     from recist.errors import RecistError
 
+    problem = check_args(args)
+    if problem is not None:
+        print(f"recist view: {problem}", file=sys.stderr)
+        return 2
     if getattr(args, "store", None):  # a read from a review store (issue 15)
         return _run_store(args, run)
     if args.path is None:
-        print("recist view: give PATH (or --store)")
+        print("recist view: give PATH (or --store)", file=sys.stderr)
         return 2
+    if is_dicomweb(args.path):  # download (or reuse) the studies in the cache
+        args.path = fetch_to_cache(
+            args.path, study_uid=args.study, patient_id=args.patient
+        )
+    elif args.study or args.patient:
+        print("recist view: --study/--patient go with a dicomweb+http:// location")
+        return 2
+    args.path = Path(args.path)
     if args.screenshot and not (
         os.environ.get("DISPLAY") or os.environ.get("WAYLAND_DISPLAY")
     ):
@@ -130,13 +163,28 @@ def run(args: argparse.Namespace) -> int:
     from viewer._workstation import Workstation
 
     viewer = napari.Viewer(title="recist — reading workstation", show=True)
+    interactive = args.screenshot is None
+
+    def recover(pending: Any) -> bool | None:
+        print(f"recist view: the reading has {pending.describe()}", file=sys.stderr)
+        if not interactive:  # a screenshot shows the saved reading, asks nothing
+            print("recist view: the autosave is kept unread", file=sys.stderr)
+            return None
+        from viewer._widgets.dialogs import ask_recover
+
+        return ask_recover(viewer.window._qt_window, pending)
+
     try:
         ws = Workstation.open(
-            viewer, args.path, reading=args.reading, timepoint=args.timepoint
+            viewer,
+            args.path,
+            reading=args.reading,
+            timepoint=args.timepoint,
+            recover=recover,
         )
     except RecistError as exc:
         viewer.close()
-        print(f"recist view: {exc}")
+        print(f"recist view: {exc}", file=sys.stderr)
         return 2
     widgets = dock_widgets(viewer, ws)
     ws.set_preset(args.preset)
@@ -169,8 +217,6 @@ def run(args: argparse.Namespace) -> int:
 
 def _run_on_virtual_display(args: argparse.Namespace) -> int:
     """Start Xvfb, run this command again in a child on it, stop Xvfb."""
-    import sys
-
     xvfb = ensure_display()
     try:
         argv = [str(args.path), "--screenshot", str(args.screenshot)]

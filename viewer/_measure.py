@@ -8,6 +8,7 @@ with the image they were made on (:class:`recist.ImageRef`).
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -24,6 +25,7 @@ __all__ = [
     "auto_axes",
     "image_ref",
     "line",
+    "long_and_short",
     "perpendicular_short_axis",
     "target_measurement",
     "world_lines",
@@ -161,6 +163,42 @@ def auto_axes(
             image=ref,
         ),
     )
+
+
+def long_and_short(lines: Sequence[Line]) -> tuple[Line, Line | None]:
+    """Name the drawn lines: the longer is the long axis, whatever the order.
+
+    Parameters
+    ----------
+    lines : sequence of Line
+        One or two caliper lines, as drawn.
+
+    Returns
+    -------
+    (Line, Line or None)
+        The long axis and the short axis (None when one line was drawn).  Of two
+        lines of equal length the first drawn is the long axis.
+
+    Raises
+    ------
+    InvalidInputError
+        No line, or more than two.
+
+    Examples
+    --------
+    >>> ref = ImageRef(study_uid="1", series_uid="2", sop_uid="3")
+    >>> short = Line(length_mm=22.0, endpoints_lps=((0, 0, 0), (22, 0, 0)), image=ref)
+    >>> long = Line(length_mm=30.0, endpoints_lps=((0, 0, 0), (0, 30, 0)), image=ref)
+    >>> [x.length_mm for x in long_and_short([short, long])]
+    [30.0, 22.0]
+    """
+    if not lines:
+        raise InvalidInputError("draw a caliper line first")
+    if len(lines) > 2:
+        msg = f"{len(lines)} lines drawn: keep the long and the short axis (Clear)"
+        raise InvalidInputError(msg)
+    ordered = sorted(lines, key=lambda ln: -ln.length_mm)  # stable: ties keep order
+    return ordered[0], (ordered[1] if len(ordered) > 1 else None)
 
 
 def target_measurement(

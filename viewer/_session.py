@@ -12,7 +12,8 @@ import dataclasses
 import datetime as dt
 import getpass
 import re
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
 from decimal import Decimal
 from pathlib import Path
 
@@ -42,6 +43,7 @@ from recist.model import (
 )
 from recist.rules.recist11 import check_reading
 from recist.terms import Criteria, LesionRole, NonTargetState
+from viewer._recovery import PendingAutosave, autosave_path_for, set_aside
 
 __all__ = ["SITES", "ReadingMismatchError", "ReadingSession"]
 
@@ -112,9 +114,12 @@ class ReadingSession:
         self._redo: list[Reading] = []
         self.path = None if path is None else Path(path)
         if autosave_path is None and self.path is not None:
-            autosave_path = self.path.with_name(self.path.name + ".autosave.json")
+            autosave_path = autosave_path_for(self.path)
         self.autosave_path = None if autosave_path is None else Path(autosave_path)
         self.who = who or reading.reader or _user()
+        self._steps = 0  # > 0 inside one_step()
+        self._saved: Reading = reading  # as in the file (or as started)
+        self._autosave_checked = False
 
     # -- construction -------------------------------------------------------------
     @classmethod
@@ -163,6 +168,11 @@ class ReadingSession:
         return self._reading
 
     @property
+    def unsaved(self) -> bool:
+        """Whether the reading differs from the one last saved (or opened)."""
+        return self._reading != self._saved
+
+    @property
     def can_undo(self) -> bool:
         """Whether there is an edit to undo."""
         return bool(self._undo)
@@ -190,6 +200,24 @@ class ReadingSession:
             (x for x in (*b.targets, *b.non_targets) if x.lesion_id == lesion_id), None
         )
 
+    def new_lesion(
+        self, lesion_id: str, *, upto: dt.date | None = None
+    ) -> NewLesion | None:
+        """Return the latest listing of a new lesion (on or before ``upto``)."""
+        found = None
+        for tp in self._reading.followups:
+            if upto is not None and tp.date > upto:
+                break
+            for n in tp.new_lesions:
+                if n.lesion_id == lesion_id:
+                    found = n
+        return found
+
+    def new_lesion_ids(self) -> list[str]:
+        """Ids of the new lesions, in the order first listed."""
+        ids = [n.lesion_id for t in self._reading.followups for n in t.new_lesions]
+        return list(dict.fromkeys(ids))
+
     def followup(self, date: dt.date) -> TimePoint | None:
         """Return the follow-up on a date, if recorded."""
         return next((t for t in self._reading.followups if t.date == date), None)
@@ -216,6 +244,22 @@ class ReadingSession:
         self._redo.clear()
         self._set(reading)
 
+    @contextmanager
+    def one_step(self) -> Iterator[None]:
+        """Make the edits done inside one undo step (one user action).
+
+        E.g. the first value at a follow-up adds the time point and the value:
+        one Undo takes both back.  Each edit still has its audit entry.
+        """
+        depth = len(self._undo)
+        self._steps += 1
+        try:
+            yield
+        finally:
+            self._steps -= 1
+            if self._steps == 0 and len(self._undo) > depth + 1:
+                del self._undo[depth + 1 :]
+
     def undo(self) -> None:
         """Revert the last edit (no-op when there is none)."""
         if self._undo:
@@ -231,8 +275,36 @@ class ReadingSession:
     def _set(self, reading: Reading) -> None:
         self._reading = reading
         if self.autosave_path is not None:
+            self._protect_autosave()
             save_reading(reading, self.autosave_path)
         self.changed.emit(reading)
+
+    def _protect_autosave(self) -> None:
+        """Before the first autosave write: keep an earlier session's unsaved edits.
+
+        An autosave that differs from the reading this session started from was
+        left by another session (not recovered): it is renamed, not overwritten.
+        """
+        if self._autosave_checked or self.autosave_path is None:
+            return
+        self._autosave_checked = True
+        if not self.autosave_path.is_file():
+            return
+        try:
+            held: Reading | None = load_reading(self.autosave_path)
+        except RecistError:
+            held = None
+        if held != self._saved:
+            set_aside(self.autosave_path)
+
+    def recover(self, autosave: PendingAutosave) -> None:
+        """Take an autosave's reading as the current one (one undoable step).
+
+        The file is not written: the reading stays :attr:`unsaved` until saved.
+        """
+        self._autosave_checked = True  # the autosave is what we now hold
+        when = autosave.written.isoformat(timespec="seconds")
+        self.apply(autosave.reading, f"recovered unsaved edits ({when} autosave)")
 
     def set_criteria(self, criteria: Criteria) -> None:
         """Assess under RECIST 1.1 or iRECIST."""
@@ -269,11 +341,17 @@ class ReadingSession:
         )
         return lid
 
-    def add_non_target(self, site: str, *, nodal: bool = False) -> str:
-        """Add a baseline non-target; returns its id."""
+    def add_non_target(
+        self, site: str, *, nodal: bool = False, location_lps: PointLPS | None = None
+    ) -> str:
+        """Add a baseline non-target (where the reader marked it); returns its id."""
         lid = self.next_id("non_target")
         lesion = Lesion(
-            lesion_id=lid, role=LesionRole.NON_TARGET, site=site, nodal=nodal
+            lesion_id=lid,
+            role=LesionRole.NON_TARGET,
+            site=site,
+            nodal=nodal,
+            location_lps=location_lps,
         )
         nts = (*self._reading.baseline.non_targets, lesion)
         self.apply(
@@ -306,6 +384,8 @@ class ReadingSession:
         """Remove a baseline lesion and its follow-up values, or a new lesion."""
         r = self._reading
         b = r.baseline
+        if lesion_id not in self._all_ids():
+            raise InvalidInputError(f"no lesion {lesion_id!r} to delete")
         targets = tuple(x for x in b.targets if x.lesion_id != lesion_id)
         nts = tuple(x for x in b.non_targets if x.lesion_id != lesion_id)
         fups = tuple(
@@ -322,7 +402,120 @@ class ReadingSession:
             baseline=dataclasses.replace(b, targets=targets, non_targets=nts),
             followups=fups,
         )
-        self.apply(reading, f"remove {lesion_id}")
+        self.apply(reading, f"delete {lesion_id}")
+
+    def _all_ids(self) -> list[str]:
+        b = self._reading.baseline
+        return [x.lesion_id for x in (*b.targets, *b.non_targets)] + (
+            self.new_lesion_ids()
+        )
+
+    def rename_lesion(self, lesion_id: str, new_id: str) -> None:
+        """Give a lesion another id everywhere (baseline, follow-ups, new lesions)."""
+        new_id = new_id.strip()
+        ids = self._all_ids()
+        if lesion_id not in ids:
+            raise InvalidInputError(f"no lesion {lesion_id!r} to rename")
+        if not new_id:
+            raise InvalidInputError("a lesion id cannot be empty")
+        if new_id == lesion_id:
+            return
+        if new_id in ids:
+            raise InvalidInputError(f"{new_id} is already a lesion of this reading")
+
+        def ren(x: str) -> str:
+            return new_id if x == lesion_id else x
+
+        def ren_m(m: Measurement) -> Measurement:
+            if m.coalesced_into is None:
+                return m
+            return dataclasses.replace(m, coalesced_into=ren(m.coalesced_into))
+
+        r = self._reading
+        b = r.baseline
+        baseline = dataclasses.replace(
+            b,
+            targets=tuple(
+                dataclasses.replace(x, lesion_id=ren(x.lesion_id)) for x in b.targets
+            ),
+            non_targets=tuple(
+                dataclasses.replace(x, lesion_id=ren(x.lesion_id))
+                for x in b.non_targets
+            ),
+        )
+        fups = tuple(
+            dataclasses.replace(
+                t,
+                targets={ren(k): ren_m(v) for k, v in t.targets.items()},
+                non_targets={ren(k): v for k, v in t.non_targets.items()},
+                new_lesions=tuple(
+                    dataclasses.replace(n, lesion_id=ren(n.lesion_id))
+                    for n in t.new_lesions
+                ),
+            )
+            for t in r.followups
+        )
+        reading = dataclasses.replace(r, baseline=baseline, followups=fups)
+        self.apply(reading, f"rename {lesion_id} to {new_id}")
+
+    def set_site(self, lesion_id: str, site: str) -> None:
+        """Change a lesion's site (TULOC; upper case), at every visit it is listed."""
+        site = site.strip().upper()
+        if not site:
+            raise InvalidInputError("a lesion's site cannot be empty")
+        lesion = self.lesion(lesion_id)
+        if lesion is not None:
+            old = lesion.site
+            if old == site:
+                return
+            reading = self._replace_lesion(lesion_id, site=site)
+        else:
+            prev = self.new_lesion(lesion_id)
+            if prev is None:
+                raise InvalidInputError(f"no lesion {lesion_id!r}")
+            old = prev.site
+            if old == site:
+                return
+            fups = tuple(
+                dataclasses.replace(
+                    t,
+                    new_lesions=tuple(
+                        dataclasses.replace(n, site=site)
+                        if n.lesion_id == lesion_id
+                        else n
+                        for n in t.new_lesions
+                    ),
+                )
+                for t in self._reading.followups
+            )
+            reading = dataclasses.replace(self._reading, followups=fups)
+        self.apply(reading, f"{lesion_id}: site {old} -> {site}")
+
+    def set_location(self, lesion_id: str, location_lps: PointLPS | None) -> None:
+        """Mark where a non-target is (LPS mm), so it can be found again."""
+        lesion = self.lesion(lesion_id)
+        if lesion is None or lesion.role is not LesionRole.NON_TARGET:
+            raise InvalidInputError(f"{lesion_id} is not a baseline non-target")
+        reading = self._replace_lesion(lesion_id, location_lps=location_lps)
+        where = (
+            "removed"
+            if location_lps is None
+            else "({:.1f}, {:.1f}, {:.1f})".format(*location_lps)
+        )
+        self.apply(reading, f"baseline: {lesion_id} location {where}")
+
+    def _replace_lesion(self, lesion_id: str, **changes: object) -> Reading:
+        b = self._reading.baseline
+
+        def upd(ls: tuple[Lesion, ...]) -> tuple[Lesion, ...]:
+            return tuple(
+                dataclasses.replace(x, **changes)  # type: ignore[arg-type]
+                if x.lesion_id == lesion_id
+                else x
+                for x in ls
+            )
+
+        return self._baseline(targets=upd(b.targets), non_targets=upd(b.non_targets))
 
     def _with_followup(self, date: dt.date, tp: TimePoint) -> Reading:
         others = [t for t in self._reading.followups if t.date != date]
@@ -439,6 +632,7 @@ class ReadingSession:
             raise InvalidInputError("no file to save to: give a path")
         save_reading(self._reading, target)
         self.path = target
+        self._saved = self._reading
         return target
 
 

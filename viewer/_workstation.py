@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import datetime as dt
 import os
-from collections.abc import Generator, Sequence
+from collections.abc import Callable, Generator, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -25,7 +25,7 @@ from measurements import Volume
 from recist.dicom import SeriesInfo, read_volume
 from recist.errors import InvalidInputError
 from recist.matching import check_images
-from recist.model import Measurement, Reading
+from recist.model import Measurement, Reading, mm
 from recist.terms import NonTargetState
 from viewer import _measure, _navigation
 from viewer._coords import (
@@ -44,6 +44,8 @@ from viewer._display import (
     status_text,
 )
 from viewer._overlays import OrientationLetters, PaneTitle
+from viewer._panes import install_reference_guard, pane_at
+from viewer._recovery import PendingAutosave, pending_autosave, set_aside
 from viewer._render import keep_mesh_shaders, show_if_filled
 from viewer._session import ReadingSession
 from viewer._studies import Study, find_studies
@@ -60,6 +62,22 @@ _CARRY = "#ff8c00"  # where a lesion was at an earlier visit
 _LINE_WIDTH = 1.0
 #: Field of view (mm) around a lesion when the workstation jumps to it.
 FOCUS_FOV_MM = 120.0
+
+
+def _default_recover(viewer: Any) -> Callable[[PendingAutosave], bool | None]:
+    """Ask on the viewer's window (Qt), or leave the autosave alone (no window)."""
+    qwin = getattr(getattr(viewer, "window", None), "_qt_window", None)
+    if qwin is None:
+        return lambda _pending: None
+    from viewer._widgets.dialogs import ask_recover
+
+    return lambda pending: ask_recover(qwin, pending)
+
+
+def _check_site(site: str) -> None:
+    """Refuse a lesion without a site (no silent default)."""
+    if not site or not site.strip():
+        raise InvalidInputError("choose the lesion's site first")
 
 
 def default_reading_path(patient_id: str) -> Path:
@@ -259,6 +277,8 @@ class Workstation:
     window_changed = Signal(str)
     #: Emitted with the reference kind ("baseline", "nadir", "previous").
     reference_changed = Signal(str)
+    #: Emitted with a message for the reader (e.g. a refused gesture).
+    message = Signal(str)
 
     def __init__(
         self,
@@ -292,6 +312,8 @@ class Workstation:
                 study_uids=[s.study_uid for s in self.studies],
             )
         self.session = session
+        #: Set by :func:`viewer._widgets.dock_widgets` (asks before closing).
+        self.close_guard: Any = None
         self.baseline_index = self._baseline_index(session.reading)
         self.current_index = self.baseline_index
         self.side_by_side = False
@@ -305,6 +327,7 @@ class Workstation:
         self.cur = Pane(viewer, "current")
         self.window = PRESETS["soft tissue"]
         self._drag = install_window_drag(viewer, self._visible_images)
+        self._guard = install_reference_guard(self)
         self.cur.image.events.contrast_limits.connect(self._on_contrast)
         self.letters = OrientationLetters(viewer)
         viewer.dims.events.point.connect(self._update_pane_text)
@@ -339,8 +362,17 @@ class Workstation:
         *,
         reading: Path | str | None = None,
         timepoint: str | None = None,
+        recover: Callable[[PendingAutosave], bool | None] | None = None,
     ) -> Workstation:
-        """Open a patient's studies (and a reading file, if given or existing)."""
+        """Open a patient's studies (and a reading file, if given or existing).
+
+        When the reading's autosave holds edits the file lacks
+        (:func:`viewer._recovery.pending_autosave`), ``recover`` is asked:
+        True takes them back (unsaved until saved), False keeps the file and
+        sets the autosave aside, None leaves it (it is set aside before the
+        first edit overwrites it).  Default: a question on the viewer's window
+        when it has one, else None.
+        """
         studies = find_studies(path)
         if not studies:
             raise InvalidInputError(f"no DICOM image series under {path}")
@@ -355,6 +387,24 @@ class Workstation:
             )
         else:
             rpath.parent.mkdir(parents=True, exist_ok=True)
+        pending = pending_autosave(rpath)
+        if pending is not None:
+            answer = (recover or _default_recover(viewer))(pending)
+            if answer:
+                check_images(
+                    pending.reading, patient_id=studies[0].patient_id, study_uids=uids
+                )
+                if session is None:
+                    first = studies[0]
+                    session = ReadingSession.new(
+                        first.date or dt.date.today(),
+                        subject_id=first.patient_id,
+                        study_uids=(first.study_uid,),
+                        path=rpath,
+                    )
+                session.recover(pending)
+            elif answer is not None:
+                set_aside(pending.path)
         ws = cls(viewer, studies, session, reading_path=rpath)
         if timepoint:
             ws.show_timepoint(timepoint)
@@ -513,8 +563,7 @@ class Workstation:
             role = f"{self.reference.upper()}: FOLLOW-UP {ref}"
         self.base.text.set_title(self.base.title(role, "(reference)"))
         self.base.image.name_overlay.color = "#9ad0ff"
-        role = "BASELINE" if self.is_baseline else f"FOLLOW-UP {self.current_index}"
-        self.cur.text.set_title(self.cur.title(role))
+        self.cur.text.set_title(self.cur.title(self.cur_role()))
         self.overlay.text = f"reading {self.current.label}"
         grid = self.viewer.canvas.grid
         grid.stride = len(self.cur.layers)
@@ -522,13 +571,24 @@ class Workstation:
         grid.enabled = both
         self.viewer.layers.selection.active = self.cur.draft
 
-    def _status_at(self, world: npt.ArrayLike) -> None:
-        vol = self.cur.volume
+    def cur_role(self) -> str:
+        """Role of the visit being read: ``BASELINE`` or ``FOLLOW-UP n``."""
+        return "BASELINE" if self.is_baseline else f"FOLLOW-UP {self.current_index}"
+
+    def _status_at(self, world: npt.ArrayLike, pane: Pane | None = None) -> None:
+        """Status line of the pane under the cursor: its HU, position and date."""
+        pane = self.cur if pane is None else pane
+        vol = pane.volume
         if vol is None:
             return
-        date = self.current_date.isoformat()
-        base = " (baseline)" if self.is_baseline else ""
-        self.overlay.text = status_text(vol, world, f"{date}{base}")
+        if pane is self.cur:
+            date = self.current_date.isoformat()
+            label = date + (" (baseline)" if self.is_baseline else "")
+        else:
+            date = self.reference_date.isoformat()
+            label = f"{date} ({self.reference}, reference)"
+        # the reference pane may be moved onto the lesion: back to patient mm
+        self.overlay.text = status_text(vol, pane.patient_world(world), label)
 
     def set_view(self, name: str) -> None:
         """Axial, coronal or sagittal."""
@@ -639,6 +699,8 @@ class Workstation:
         lesion = self.session.lesion(lesion_id)
         if lesion is not None and lesion.baseline is not None:
             found = lesion.baseline.endpoints_lps
+        if lesion is not None and lesion.location_lps is not None:
+            found = (lesion.location_lps,)  # a non-target, where it was marked
         for tp in r.followups:
             if upto is not None and (tp.date > upto or (before and tp.date == upto)):
                 break
@@ -660,7 +722,10 @@ class Workstation:
         self._label_draft()
 
     def draft_lines(self) -> list[_measure.Line]:
-        """Measure the current pane's draft lines in mm (long axis first)."""
+        """Measure the current pane's draft lines in mm (in the order drawn).
+
+        :func:`viewer._measure.long_and_short` names them long and short axis.
+        """
         vol = self._vol()
         lines = [
             np.asarray(d, dtype=float)[:2]
@@ -676,7 +741,7 @@ class Workstation:
             self.constrain_short_axis()
 
     def constrain_short_axis(self) -> bool:
-        """Turn the second draft line perpendicular to the first (in mm).
+        """Turn the shorter draft line perpendicular to the longer one (in mm).
 
         See :func:`viewer._measure.perpendicular_short_axis`.  Returns whether
         there was a pair of lines to constrain.
@@ -686,11 +751,12 @@ class Workstation:
         if len(idx) < 2 or self.cur.volume is None:
             return False
         data = [np.asarray(d, dtype=float) for d in layer.data]
-        long_w = self.cur.to_world(data[idx[0]][:2])
-        short_w = _measure.perpendicular_short_axis(
-            long_w, self.cur.to_world(data[idx[1]][:2])
-        )
-        data[idx[1]] = self.cur.to_data(short_w)
+        world = [self.cur.to_world(data[i][:2]) for i in idx[:2]]
+        # the longer line is the long axis, whatever the order drawn
+        span = [float(np.linalg.norm(w[1] - w[0])) for w in world]
+        i_long, i_short = (1, 0) if span[1] > span[0] else (0, 1)
+        short_w = _measure.perpendicular_short_axis(world[i_long], world[i_short])
+        data[idx[i_short]] = self.cur.to_data(short_w)
         types = list(layer.shape_type)
         layer.data = []
         for d, t in zip(data, types, strict=True):
@@ -745,11 +811,7 @@ class Workstation:
     def _draft_measurement(self, nodal: bool) -> Measurement:
         if self.bidirectional:
             self.constrain_short_axis()
-        lines = self.draft_lines()
-        if not lines:
-            raise InvalidInputError("draw a caliper line first")
-        long = lines[0]
-        short = lines[1] if len(lines) > 1 else None
+        long, short = _measure.long_and_short(self.draft_lines())
         if nodal and short is None:  # one line on a node is its short axis
             return _measure.target_measurement(long, None, nodal=False)
         return _measure.target_measurement(long, short, nodal=nodal)
@@ -764,10 +826,9 @@ class Workstation:
     def record_target(self, site: str, *, nodal: bool = False) -> str:
         """Baseline: add a target lesion measured by the draft lines."""
         self._need_baseline()
+        _check_site(site)
         m = self._draft_measurement(nodal)
         thick = self._vol().metadata.get("slice_thickness")
-        from recist.model import mm
-
         lid = self.session.add_target(
             site,
             m,
@@ -778,11 +839,35 @@ class Workstation:
         return lid
 
     def record_non_target(self, site: str, *, nodal: bool = False) -> str:
-        """Baseline: add a non-target lesion."""
+        """Baseline: add a non-target lesion, marked where the draft line points.
+
+        The centre of the drawn line(s) (a point or an arrow across the lesion)
+        is its location, so it can be jumped to and is shown at later visits;
+        without a line it has none (the reader can place it later).
+        """
         self._need_baseline()
-        lid = self.session.add_non_target(site, nodal=nodal)
+        _check_site(site)
+        lid = self.session.add_non_target(
+            site, nodal=nodal, location_lps=self._draft_point()
+        )
         self.cur.draft.data = []
         return lid
+
+    def place_non_target(self, lesion_id: str) -> None:
+        """Mark (again) where a non-target is: the centre of the draft line(s)."""
+        point = self._draft_point()
+        if point is None:
+            raise InvalidInputError("draw a line across the non-target to place it")
+        self.session.set_location(lesion_id, point)
+        self.cur.draft.data = []
+
+    def _draft_point(self) -> tuple[float, float, float] | None:
+        lines = self.draft_lines()
+        if not lines:
+            return None
+        ends = np.asarray([p for ln in lines for p in ln.endpoints_lps], dtype=float)
+        x, y, z = (float(v) for v in ends.mean(axis=0))
+        return (x, y, z)
 
     def _need_baseline(self) -> None:
         if not self.is_baseline:
@@ -797,44 +882,95 @@ class Workstation:
         return self._ensure_followup()
 
     def record_value(self, lesion_id: str) -> None:
-        """Follow-up: a target's value measured by the draft lines."""
+        """Record a target's (or earlier new lesion's) value from the draft lines."""
         lesion = self.session.lesion(lesion_id)
         if lesion is None:
-            raise InvalidInputError(f"no baseline lesion {lesion_id}")
+            self._new_lesion_again(lesion_id, measure=True)
+            self.cur.draft.data = []
+            return
         if self.is_baseline:
             self.session.update_lesion(
                 lesion_id, baseline=self._draft_measurement(lesion.nodal)
             )
         else:
-            d = self._need_followup()
-            self.session.set_target_value(
-                d, lesion_id, self._draft_measurement(lesion.nodal)
-            )
+            m = self._draft_measurement(lesion.nodal)
+            with self.session.one_step():
+                d = self._need_followup()
+                self.session.set_target_value(d, lesion_id, m)
         self.cur.draft.data = []
+
+    def _new_lesion_again(
+        self, lesion_id: str, *, measure: bool = False, **value: Any
+    ) -> None:
+        """Follow an earlier visit's new lesion: measure it again, or mark it."""
+        if self.is_baseline:
+            raise InvalidInputError(f"no baseline lesion {lesion_id}")
+        d = self.current_date
+        prev = self.session.new_lesion(lesion_id, upto=d)
+        if prev is None:
+            msg = f"no lesion {lesion_id} at baseline or listed as new by {d}"
+            raise InvalidInputError(msg)
+        if measure:
+            m = self._draft_measurement(prev.nodal)
+            value = {
+                "diameter_mm": m.diameter_mm,
+                "image": m.image,
+                "endpoints_lps": m.endpoints_lps,
+                "measurable": True,
+            }
+        with self.session.one_step():
+            self._ensure_followup()
+            self.session.add_new_lesion(
+                d,
+                prev.site,
+                equivocal=prev.equivocal,
+                nodal=prev.nodal,
+                lesion_id=lesion_id,
+                **value,
+            )
 
     def mark_target(self, lesion_id: str, kind: str) -> None:
         """Follow-up: mark a target too small (5 mm), absent (0 mm) or not evaluable.
 
-        ``kind`` is ``"too_small"``, ``"absent"`` or ``"not_evaluable"``.
+        ``kind`` is ``"too_small"``, ``"absent"`` or ``"not_evaluable"``.  An
+        earlier visit's new lesion can be marked ``"absent"`` (resolved, 0 mm)
+        or ``"too_small"`` (present, not measurable).
         """
-        d = self._need_followup()
+        if self.session.lesion(lesion_id) is None and not self.is_baseline:
+            new_values: dict[str, dict[str, Any]] = {
+                "absent": {"diameter_mm": mm(0), "measurable": True},
+                "too_small": {"diameter_mm": None, "measurable": False},
+            }
+            if kind not in new_values:
+                msg = (
+                    f"{lesion_id} is a new lesion: present (measured or not) or absent"
+                )
+                raise InvalidInputError(msg)
+            self._new_lesion_again(lesion_id, **new_values[kind])
+            return
         values = {
             "too_small": Measurement.too_small,
             "absent": lambda: Measurement.of_mm(0),
             "not_evaluable": Measurement.not_evaluated,
         }
-        self.session.set_target_value(d, lesion_id, values[kind]())
+        with self.session.one_step():
+            d = self._need_followup()
+            self.session.set_target_value(d, lesion_id, values[kind]())
 
     def set_non_target(self, lesion_id: str, state: NonTargetState | str) -> None:
         """Follow-up: a non-target's state."""
-        d = self._need_followup()
-        self.session.set_non_target_state(d, lesion_id, NonTargetState(state))
+        with self.session.one_step():
+            d = self._need_followup()
+            self.session.set_non_target_state(d, lesion_id, NonTargetState(state))
 
     def record_new_lesion(
         self, site: str, *, equivocal: bool = False, nodal: bool = False
     ) -> str:
         """Follow-up: a new lesion, measured by the draft lines when there are some."""
-        d = self._need_followup()
+        if self.is_baseline:
+            raise InvalidInputError("open a follow-up study to record its values")
+        _check_site(site)
+        d = self.current_date
         lines = self.draft_lines()
         kw: dict[str, Any] = {}
         if lines:
@@ -845,9 +981,11 @@ class Workstation:
                 "endpoints_lps": m.endpoints_lps,
                 "measurable": True,
             }
-        lid = self.session.add_new_lesion(
-            d, site, equivocal=equivocal, nodal=nodal, **kw
-        )
+        with self.session.one_step():
+            self._ensure_followup()
+            lid = self.session.add_new_lesion(
+                d, site, equivocal=equivocal, nodal=nodal, **kw
+            )
         self.cur.draft.data = []
         return lid
 
@@ -898,11 +1036,11 @@ class Workstation:
 
     def _draw_carry(self) -> None:
         pane = self.cur
-        if self.is_baseline:
-            pane.carry.data = np.empty((0, 3))
-            return
         r = self.session.reading
-        ids = [t.lesion_id for t in r.baseline.targets]
+        # non-targets where the reader marked them, at every visit
+        ids = [n.lesion_id for n in r.baseline.non_targets if n.location_lps]
+        if not self.is_baseline:  # a target's caliper shows at baseline
+            ids += [t.lesion_id for t in r.baseline.targets]
         ids += [
             n.lesion_id
             for tp in r.followups
@@ -911,7 +1049,7 @@ class Workstation:
         ]
         pts, labels, colours = [], [], []
         new_ids = {n.lesion_id for tp in r.followups for n in tp.new_lesions}
-        tp = self.session.followup(self.current_date)
+        tp = None if self.is_baseline else self.session.followup(self.current_date)
         done = (
             set()
             if tp is None
@@ -940,10 +1078,9 @@ class Workstation:
         }
 
     def _on_move(self, viewer: Any, event: Any) -> None:
-        vol = self.cur.volume
-        if vol is None:
-            return
-        self._status_at(np.asarray(viewer.cursor.position, dtype=float)[-3:])
+        pane = pane_at(self, getattr(event, "viewbox", None))
+        world = np.asarray(viewer.cursor.position, dtype=float)[-3:]
+        self._status_at(world, pane)
 
     def status(self, world: npt.ArrayLike) -> str:
         """Return the status line for a world point on the current visit."""

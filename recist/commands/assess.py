@@ -119,7 +119,7 @@ def _overrides(args: argparse.Namespace) -> dict[str, Any]:
 def run(args: argparse.Namespace) -> int:
     """Run ``recist assess``; return 0, or 2 when some input was invalid."""
     if args.sdtm is not None or args.tu is not None or args.tr is not None:
-        from recist.formats.sdtm import assess_sdtm_command
+        from recist.commands._assess_sdtm import assess_sdtm_command
 
         return int(assess_sdtm_command(args))
     if not args.paths:

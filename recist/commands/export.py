@@ -1,8 +1,8 @@
 """``recist export {sr,seg,sdtm,adam}``: write readings in others' formats.
 
-Each format's module owns its options and its ``*_command(args) -> int``; this
-module only dispatches, so the formats load their heavy dependencies (highdicom,
-pandas) only when used.
+Each format's command module (``recist.commands._export_<format>``) owns its
+options and its ``export_command(args) -> int``; this module only dispatches,
+so the formats load their heavy dependencies (highdicom, pandas) only when used.
 """
 
 from __future__ import annotations
@@ -13,10 +13,16 @@ from recist.commands._formats import add_format_parsers
 
 # format -> (module with add_arguments(parser) and export_command(args), help)
 FORMATS: dict[str, tuple[str, str]] = {
-    "sr": ("recist.export.sr", "DICOM Comprehensive 3D SR (TID 1500)"),
-    "seg": ("recist.export.seg", "DICOM SEG of segmented lesions"),
-    "sdtm": ("recist.export.sdtm", "CDISC SDTM TU, TR and RS (CSV and SAS XPT v5)"),
-    "adam": ("recist.export.adam", "CDISC ADaM ADRS and ADTR (CSV and SAS XPT v5)"),
+    "sr": ("recist.commands._export_sr", "DICOM Comprehensive 3D SR (TID 1500)"),
+    "seg": ("recist.commands._export_seg", "DICOM SEG of segmented lesions"),
+    "sdtm": (
+        "recist.commands._export_sdtm",
+        "CDISC SDTM TU, TR and RS (CSV and SAS XPT v5)",
+    ),
+    "adam": (
+        "recist.commands._export_adam",
+        "CDISC ADaM ADRS and ADTR (CSV and SAS XPT v5)",
+    ),
 }
 
 

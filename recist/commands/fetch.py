@@ -3,7 +3,9 @@
 - ``recist fetch URL --list [--patient ID] [--json]``: the studies.
 - ``recist fetch URL --list --study UID [--json]``: the series of one study.
 - ``recist fetch URL --study UID [--series UID] OUT``: download into ``OUT``
-  (``OUT/<study>/<series>/<sop>.dcm``; instances already there are kept).
+  (``OUT/<study>/<series>/<sop>.dcm``; instances already there are kept; one
+  series-level WADO-RS request per series).
+- ``recist fetch URL --patient ID OUT``: every study of one patient.
 """
 
 from __future__ import annotations
@@ -56,7 +58,11 @@ def add_subparser(subparsers: Any) -> None:
         action="store_true",
         help="list the studies (or, with --study, its series) instead of downloading",
     )
-    p.add_argument("--patient", metavar="ID", help="with --list: only this PatientID")
+    p.add_argument(
+        "--patient",
+        metavar="ID",
+        help="this PatientID: with --list its studies, else download them all",
+    )
     p.add_argument("--study", metavar="UID", help="Study Instance UID")
     p.add_argument("--series", metavar="UID", help="Series Instance UID (default: all)")
     p.add_argument(
@@ -67,7 +73,11 @@ def add_subparser(subparsers: Any) -> None:
         help="extra HTTP header, e.g. 'Authorization: Bearer ...' (repeatable)",
     )
     p.add_argument(
-        "--timeout", type=float, default=20.0, metavar="S", help="seconds per request"
+        "--timeout",
+        type=float,
+        default=20.0,
+        metavar="S",
+        help="seconds per request, the whole answer included (finite, > 0)",
     )
     p.add_argument("--json", action="store_true", help="print JSON")
     p.set_defaults(func=run)
@@ -97,17 +107,24 @@ def parse_headers(items: Sequence[str]) -> dict[str, str]:
 def format_rows(rows: Sequence[Mapping[str, Any]], columns: Sequence[str]) -> str:
     """Render records as an aligned text table (lists joined with ``/``).
 
+    Control characters from the server (terminal escape sequences) are
+    escaped (:func:`recist._text.printable`).
+
     Examples
     --------
     >>> print(format_rows([{"a": "x", "b": ["CT", "SR"]}], ["a", "b"]))
     a  b
     x  CT/SR
     """
+    from recist._text import printable  # what the server says, made safe
+
     cells = [
         [
-            "/".join(map(str, v))
-            if isinstance(v := row.get(c), list)
-            else ("-" if v in (None, "") else str(v))
+            printable(
+                "/".join(map(str, v))
+                if isinstance(v := row.get(c), list)
+                else ("-" if v in (None, "") else str(v))
+            )
             for c in columns
         ]
         for row in rows
@@ -164,21 +181,32 @@ def run(args: argparse.Namespace) -> int:
             print(format_rows(studies, _STUDY_COLUMNS))
             print(f"{len(studies)} stud{'y' if len(studies) == 1 else 'ies'}")
         return 0
-    if args.patient is not None:
-        return _usage("--patient is for --list")
-    if args.study is None or args.out is None:
-        return _usage("give --study UID and an output folder (or --list)")
-    result = source.retrieve_report(args.study, args.series, dest=args.out)
+    if args.patient is not None and args.study is not None:
+        return _usage("give --study UID or --patient ID, not both")
+    if args.patient is not None and args.series is not None:
+        return _usage("--series is for one study (--study)")
+    if (args.study is None and args.patient is None) or args.out is None:
+        return _usage("give --study UID (or --patient ID) and an output folder")
+    if args.patient is not None:  # every study of the patient
+        studies = [s["study_uid"] for s in source.studies(patient_id=args.patient)]
+        if not studies:
+            return _usage(f"{source.url}: no study of patient {args.patient!r}")
+    else:
+        studies = [args.study]
+    files: list[str] = []
+    downloaded = cached = 0
+    for study in studies:
+        result = source.retrieve_report(study, args.series, dest=args.out)
+        files += [str(p) for p in result.files]
+        downloaded += result.downloaded
+        cached += result.cached
     if args.json:
-        doc = {
-            "files": [str(p) for p in result.files],
-            "downloaded": result.downloaded,
-            "cached": result.cached,
-        }
+        doc = {"files": files, "downloaded": downloaded, "cached": cached}
         print(strict_json.dumps(doc, indent=2))
     else:
+        what = f"{len(studies)} stud{'y' if len(studies) == 1 else 'ies'}, "
         print(
-            f"{len(result.files)} instance(s) in {args.out}: "
-            f"{result.downloaded} downloaded, {result.cached} already there"
+            f"{what}{len(files)} instance(s) in {args.out}: "
+            f"{downloaded} downloaded, {cached} already there"
         )
     return 0

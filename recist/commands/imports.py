@@ -7,8 +7,8 @@ from typing import Any
 from recist.commands._formats import add_format_parsers
 
 FORMATS: dict[str, tuple[str, str]] = {
-    "sr": ("recist.export.sr_import", "DICOM TID 1500 SRs (any tool's)"),
-    "seg": ("recist.export.seg_import", "DICOM SEGs onto their source series"),
+    "sr": ("recist.commands._import_sr", "DICOM TID 1500 SRs (any tool's)"),
+    "seg": ("recist.commands._import_seg", "DICOM SEGs onto their source series"),
 }
 
 

@@ -25,6 +25,7 @@ import warnings
 import zlib
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import IO, Any
 
 from recist.errors import DicomReadError
@@ -827,3 +828,90 @@ def parse_header(
     """
     size = len(data) if total is None else total
     return read_header(io.BytesIO(data), size=size, source=source, member=member)
+
+
+# --- where an explicit-VR little-endian file is cut short (used by SR/SEG import) --
+
+_UNDEFINED = 0xFFFFFFFF
+
+
+def _elements_end(buf: bytes, pos: int, stop: int, *, in_item: bool) -> int:
+    """Walk explicit-VR little-endian elements; return the end or raise EOFError."""
+    import struct
+
+    while pos < stop:
+        if pos + 8 > len(buf):
+            raise EOFError(f"element header cut at byte {pos}")
+        group, elem = struct.unpack_from("<HH", buf, pos)
+        if (group, elem) == (0xFFFE, 0xE00D):  # item delimiter
+            if not in_item:
+                raise EOFError(f"stray item delimiter at byte {pos}")
+            return pos + 8
+        vr = buf[pos + 4 : pos + 6]
+        if vr in _LONG_VRS:
+            if pos + 12 > len(buf):
+                raise EOFError(f"element header cut at byte {pos}")
+            (length,) = struct.unpack_from("<I", buf, pos + 8)
+            pos += 12
+        else:
+            (length,) = struct.unpack_from("<H", buf, pos + 6)
+            pos += 8
+        if vr == b"SQ":
+            pos = _sequence_end(buf, pos, length)
+        elif length == _UNDEFINED:
+            raise EOFError(f"undefined length outside a sequence at byte {pos}")
+        else:
+            pos += length
+            if pos > len(buf):
+                raise EOFError(f"value cut at byte {len(buf)} (needs {pos})")
+    if in_item and stop == len(buf):
+        raise EOFError("item without its delimiter at the end of the file")
+    return pos
+
+
+def _sequence_end(buf: bytes, pos: int, length: int) -> int:
+    import struct
+
+    stop = len(buf) if length == _UNDEFINED else pos + length
+    if stop > len(buf):
+        raise EOFError(f"sequence cut at byte {len(buf)} (needs {stop})")
+    while pos < stop:
+        if pos + 8 > len(buf):
+            raise EOFError(f"item header cut at byte {pos}")
+        group, elem, item_len = struct.unpack_from("<HHI", buf, pos)
+        pos += 8
+        if (group, elem) == (0xFFFE, 0xE0DD):  # sequence delimiter
+            return pos
+        if (group, elem) != (0xFFFE, 0xE000):
+            raise EOFError(f"expected an item at byte {pos - 8}")
+        if item_len == _UNDEFINED:
+            pos = _elements_end(buf, pos, len(buf), in_item=True)
+        else:
+            pos = _elements_end(buf, pos, pos + item_len, in_item=False)
+    if length == _UNDEFINED:
+        raise EOFError("sequence without its delimiter at the end of the file")
+    return pos
+
+
+def truncation(path: str | Path, ds: Any) -> str | None:
+    """Say where an explicit-VR little-endian file is cut short, else None.
+
+    pydicom reads a file cut inside a sequence without complaint (it keeps the
+    items it got), so the encoded lengths are checked here.
+    """
+    from pydicom.uid import ExplicitVRLittleEndian
+
+    meta = getattr(ds, "file_meta", None)
+    if meta is None or meta.get("TransferSyntaxUID") != ExplicitVRLittleEndian:
+        return None
+    buf = Path(path).read_bytes()
+    start = 132  # preamble + "DICM"
+    group_length = meta.get("FileMetaInformationGroupLength")
+    if group_length is None:
+        return None
+    start += 12 + int(group_length)
+    try:
+        _elements_end(buf, start, len(buf), in_item=False)
+    except EOFError as exc:
+        return str(exc)
+    return None

@@ -119,6 +119,9 @@ MEASURABLE = coined("R-0005", "Measurable lesion")
 COALESCED_INTO = coined("R-0006", "Coalesced into lesion")
 #: TEXT concept: reading-level properties with no DICOM home (JSON).
 READING_PROPERTIES = coined("R-0007", "RECIST reading properties")
+#: TEXT concept: a finding site exactly as the reader wrote it, when its code
+#: does not give it back (case, spelling, more than 64 characters).
+SITE_TEXT = coined("R-0008", "Finding site as written")
 #: Concept names of the per-time-point responses (SDTM RS RSTESTCD).
 TARGET_RESPONSE = coined("R-0010", "Target response")
 NON_TARGET_RESPONSE = coined("R-0011", "Non-target response")
@@ -166,6 +169,7 @@ COINED: tuple[Code, ...] = (
     MEASURABLE,
     COALESCED_INTO,
     READING_PROPERTIES,
+    SITE_TEXT,
     TARGET_RESPONSE,
     NON_TARGET_RESPONSE,
     NEW_LESION_PROGRESSION,
@@ -195,7 +199,32 @@ def site_code(site: str) -> Code:
     if known is not None:
         return known
     digest = hashlib.sha1(site.encode("utf-8"), usedforsecurity=False).hexdigest()
-    return coined(f"S-{digest[:12]}", site[:64])
+    return coined(f"S-{digest[:12]}", code_meaning(site))
+
+
+def code_meaning(text: str) -> str:
+    """Return ``text`` as a Code Meaning (LO): one line, no backslash, <= 64 chars.
+
+    Longer text is cut at a word boundary with "..."; the full text goes
+    in a TEXT item (:data:`SITE_TEXT`).
+
+    Examples
+    --------
+    >>> code_meaning("Left adrenal")
+    'Left adrenal'
+    >>> code_meaning("segment " * 20)[-10:]
+    'segment...'
+    >>> code_meaning("a/b")
+    'a/b'
+    """
+    flat = " ".join("".join(c if c.isprintable() else " " for c in text).split())
+    flat = flat.replace("\\", "/")
+    if len(flat) <= 64:
+        return flat
+    cut = flat[:61]
+    if " " in cut[32:]:
+        cut = cut[: cut.rindex(" ")]
+    return cut.rstrip() + "..."
 
 
 def site_from_code(value: str, scheme: str, meaning: str) -> str:

@@ -11,6 +11,7 @@ pandas and pyreadstat are imported inside the functions, so importing this modul
 
 from __future__ import annotations
 
+import csv
 import datetime as dt
 from collections.abc import Mapping, Sequence
 from pathlib import Path
@@ -100,6 +101,26 @@ def _frame(
     return frame
 
 
+def _number(value: Any) -> str:
+    """Return a numeric cell as pandas writes float64: shortest repr, NaN empty."""
+    if value is None or value == "":
+        return ""
+    number = float(value)
+    return "" if number != number else repr(number)
+
+
+def _integer(value: Any) -> str:
+    """Return a nullable integer cell (pandas ``Int64``): ``1``, not ``1.0``."""
+    if value is None or value == "":
+        return ""
+    number = float(value)
+    if number != number:
+        return ""
+    if not number.is_integer():
+        raise TypeError(f"cannot write {value!r} as an integer")
+    return str(int(number))
+
+
 def write_csv(
     path: Path,
     records: Sequence[Record],
@@ -114,23 +135,43 @@ def write_csv(
     (``--SEQ``) as integers, and missing values as empty cells, as in the
     pharmaverse example files.  Text cells that a spreadsheet would run as a
     formula get a leading ``'`` (:func:`recist._csv.neutralise`).
+
+    The file is byte for byte what ``pandas.DataFrame.to_csv(index=False)``
+    writes for the same table (float64 columns: shortest round-trip repr,
+    ``Int64`` columns: integers, minimal quoting), written row by row with the
+    :mod:`csv` module: no DataFrame is built, which took most of the export's
+    time and memory at 6,000 subjects.
     """
-    frame = _frame(
-        records, columns, numeric, frozenset(), sas_dates=False, integer=integer
-    )
-    # Python's csv quotes a cell with a bare CR only when CR ends lines, and an
-    # unquoted CR splits the row for every reader: such files are written with
-    # CRLF (RFC 4180); all others keep LF, as the pharmaverse examples.
-    has_cr = any(
-        "\r" in str(v) for r in records for v in r.values() if isinstance(v, str)
-    )
+    carriage_return = False
+
+    def text(value: Any) -> str:
+        nonlocal carriage_return
+        cell = neutralise("" if value is None else str(value))
+        if "\r" in cell:
+            carriage_return = True
+        return cell
+
+    cells = [
+        _integer if c in integer else _number if c in numeric else text for c in columns
+    ]
+    pairs = list(zip(columns, cells, strict=True))
+
+    def write(tmp: Path, line_end: str) -> None:
+        with tmp.open("w", encoding="utf-8", newline="") as fh:
+            writer = csv.writer(fh, lineterminator=line_end)
+            writer.writerow(columns)
+            writer.writerows(
+                [cell(row.get(column)) for column, cell in pairs] for row in records
+            )
+
     with replacing(path) as tmp:
-        frame.to_csv(
-            tmp,
-            index=False,
-            encoding="utf-8",
-            lineterminator="\r\n" if has_cr else "\n",
-        )
+        write(tmp, "\n")
+        # Python's csv quotes a cell with a bare CR only when CR ends lines, and
+        # an unquoted CR splits the row for every reader: such files are written
+        # again with CRLF (RFC 4180); all others keep LF, as the pharmaverse
+        # examples.
+        if carriage_return:
+            write(tmp, "\r\n")
     return path
 
 

@@ -37,9 +37,7 @@ WEEK 17 28.0 -30.0 28.0
 
 from __future__ import annotations
 
-import argparse
 import datetime as dt
-import sys
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
@@ -52,12 +50,7 @@ from recist.export.sdtm import (
     VisitLike,
     derive_visits,
     evaluator_of,
-    export_inputs,
-    report_rejected,
     to_sdtm,
-)
-from recist.export.sdtm import (
-    add_arguments as _sdtm_arguments,
 )
 from recist.formats.schedule import VisitSchedule
 from recist.model import Assessment, Reading
@@ -70,8 +63,6 @@ __all__ = [
     "ADTR_COLUMNS",
     "AVAL_CODES",
     "AdamExport",
-    "add_arguments",
-    "export_command",
     "to_adam",
     "write_adam",
 ]
@@ -699,32 +690,3 @@ def write_adam(
                     )
                 )
     return [folder / p.name for p in made]
-
-
-def add_arguments(parser: argparse.ArgumentParser) -> None:
-    """Add the arguments of ``recist export adam`` (as ``export sdtm``)."""
-    _sdtm_arguments(parser)
-
-
-def export_command(args: argparse.Namespace) -> int:
-    """Run ``recist export adam READING... OUTDIR``.
-
-    Returns 0 when everything was written, 1 when rejected readings were left
-    out (listed on stderr), 2 on bad input.
-    """
-    x = export_inputs(args)
-    export = to_adam(
-        x.readings,
-        studyid=args.studyid,
-        visits=x.visits,
-        reference_dates=x.reference_dates,
-        subject_data=x.subject_data,
-        assessments=x.assessments,
-        schedule=x.schedule,
-        rules=TteRules(schedule=x.schedule),
-    )
-    outdir, rejected = x.outdir, x.rejected
-    del x  # the readings and assessments are not needed to write: free them
-    for path in write_adam(export, outdir, fmt=args.fmt):
-        sys.stdout.write(f"{path}\n")
-    return report_rejected(rejected)

@@ -11,8 +11,6 @@ of one SEG must be on the same series.  Resampling is out of scope.
 
 from __future__ import annotations
 
-import argparse
-import sys
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
@@ -22,10 +20,23 @@ from recist.errors import InvalidInputError
 from recist.export import _codes as C
 from recist.model import Lesion, NewLesion, Reading
 
-__all__ = ["add_arguments", "export_command", "export_seg"]
+__all__ = ["GRID_TOL", "SEGMENT_COLOURS", "export_seg"]
 
 #: Largest origin/spacing/direction difference (mm) for "the same grid".
 GRID_TOL = 1e-3
+
+#: Recommended display colours of the segments, in order (RGB 0-255): the
+#: Okabe-Ito colour-blind-safe palette, then repeated.
+SEGMENT_COLOURS: tuple[tuple[int, int, int], ...] = (
+    (230, 159, 0),
+    (86, 180, 233),
+    (0, 158, 115),
+    (240, 228, 66),
+    (0, 114, 178),
+    (213, 94, 0),
+    (204, 121, 167),
+    (153, 153, 153),
+)
 
 
 def _lesion(reading: Reading, lesion_id: str) -> Lesion | NewLesion:
@@ -70,6 +81,8 @@ def export_seg(
     images_dir: str | Path,
     masks: Mapping[str, str | Path],
     out: str | Path,
+    *,
+    series_uid: str | None = None,
 ) -> Path:
     """Write a DICOM SEG with one binary segment per masked lesion.
 
@@ -82,6 +95,8 @@ def export_seg(
         Lesion id -> mask file (non-zero = lesion) on a source series' grid.
     out : path
         The SEG file.
+    series_uid : str, optional
+        The source series; needed when the masks are on the grid of several.
 
     Returns
     -------
@@ -90,8 +105,11 @@ def export_seg(
     Raises
     ------
     InvalidInputError
-        An unknown lesion, an empty mask, a mask on no series' grid, masks on
-        different series.
+        An unknown lesion, an empty mask, a mask on no series' grid (or on
+        several and no ``series_uid``), masks on different series.
+    ReadingMismatchError
+        The series is of another patient or study than the reading
+        (:mod:`recist.matching`).
     """
     import highdicom as hd
     import numpy as np
@@ -101,11 +119,17 @@ def export_seg(
 
     from recist.dicom import read_volume, scan_report
     from recist.export.sr import tracking_uid
+    from recist.matching import check_images
 
     if not masks:
         raise InvalidInputError("no --mask given")
     check_output_file(out)
-    series_list = scan_report(images_dir).series
+    series_list = list(scan_report(images_dir).series)
+    if series_uid is not None:
+        series_list = [s for s in series_list if s.series_uid == series_uid]
+        if not series_list:
+            msg = f"--series {series_uid}: no such image series in {images_dir}"
+            raise InvalidInputError(msg, location="--series")
     volumes: dict[str, Any] = {}
     chosen: str | None = None
     arrays: list[Any] = []
@@ -113,16 +137,25 @@ def export_seg(
     for number, (lesion_id, path) in enumerate(masks.items(), start=1):
         lesion = _lesion(reading, lesion_id)
         image = _read_mask(sitk, lesion_id, path)
-        match = None
+        found = []
         for s in series_list:
+            if tuple(s.size) != tuple(image.GetSize()):
+                continue
             if s.key not in volumes:
                 volumes[s.key] = read_volume(s)
             if _same_grid(image, volumes[s.key]):
-                match = s.key
-                break
-        if match is None:
+                found.append(s)
+        if not found:
             msg = f"{lesion_id}: mask {path} is not on the grid of any series"
             raise InvalidInputError(msg, location=lesion_id)
+        if len(found) > 1:
+            uids = ", ".join(s.series_uid for s in found)
+            msg = (
+                f"{lesion_id}: mask {path} is on the grid of {len(found)} series "
+                f"({uids}): name one with --series UID"
+            )
+            raise InvalidInputError(msg, location=lesion_id)
+        match = found[0].key
         if chosen is not None and match != chosen:
             raise InvalidInputError("all masks of one SEG must be on one series")
         chosen = match
@@ -139,10 +172,21 @@ def export_seg(
                 algorithm_type=hd.seg.SegmentAlgorithmTypeValues.MANUAL,
                 tracking_uid=tracking_uid(reading, lesion_id),
                 tracking_id=lesion_id,
-                anatomic_regions=[C.site_code(lesion.site)],
+                anatomic_regions=[C.site_code(lesion.site)]
+                if (lesion.site or "").strip()
+                else None,
+                display_color=hd.color.CIELabColor.from_rgb(
+                    *SEGMENT_COLOURS[(number - 1) % len(SEGMENT_COLOURS)]
+                ),
             )
         )
     assert chosen is not None
+    series = next(s for s in series_list if s.key == chosen)
+    check_images(  # another patient's or study's series: refused, nothing written
+        reading,
+        patient_id=series.patient_id or None,
+        study_uids=[series.study_uid] if series.study_uid else None,
+    )
     volume = volumes[chosen]
     if volume.metadata.get("resampled"):
         raise InvalidInputError("the series was resampled; SEG needs original slices")
@@ -168,33 +212,3 @@ def export_seg(
     with replacing(out) as tmp:
         seg.save_as(tmp)
     return out
-
-
-def add_arguments(parser: argparse.ArgumentParser) -> None:
-    """Add the options of ``recist export seg``."""
-    parser.add_argument("reading", help="reading file (JSON)")
-    parser.add_argument("out", help="SEG file to write")
-    parser.add_argument("--images", required=True, help="folder or zip with images")
-    parser.add_argument(
-        "--mask",
-        action="append",
-        default=[],
-        metavar="LESION=PATH",
-        help="a lesion's mask (NIfTI/NRRD on the series grid); repeat per lesion",
-    )
-
-
-def export_command(args: argparse.Namespace) -> int:
-    """Run ``recist export seg``; return the exit status."""
-    from recist.formats.reading import load_reading
-
-    masks: dict[str, str] = {}
-    for item in args.mask:
-        lesion_id, sep, path = item.partition("=")
-        if not sep or not lesion_id or not path:
-            print(f"error: --mask wants LESION=PATH, got {item!r}", file=sys.stderr)  # noqa: T201
-            return 2
-        masks[lesion_id] = path
-    reading = load_reading(args.reading)
-    print(export_seg(reading, args.images, masks, args.out))  # noqa: T201
-    return 0

@@ -28,8 +28,10 @@ Content of one SR (all groups in the Imaging Measurements container)
    fragment of a split lesion); the callipers as the group's image region, a
    POLYLINE SCOORD in the image's pixel coordinates (``(column, row)``, the
    top-left corner of the top-left pixel at ``(0, 0)``, PS3.3 C.18.6.1.2): the
-   long axis, then the short axis for nodes, exactly the reading's
-   ``endpoints_lps`` in order.
+   long axis, the reading's ``endpoints_lps``.  A node measured on both axes
+   is a TID 1501 group instead: NUM "Short axis" (the value) and NUM "Long
+   axis" (its calliper distance), each INFERRED FROM its own 2-point POLYLINE,
+   so viewers draw two lines.
 2. A group ``"RECIST time point"`` (TID 1501) with the engine's responses of
    the time point (target, non-target, new lesions, overall; coined codes whose
    meaning is the CDISC term) and one TEXT item "RECIST reading properties"
@@ -43,11 +45,9 @@ these scales; the import rounds positions to 1e-4 mm.
 
 from __future__ import annotations
 
-import argparse
 import datetime as dt
 import json
 import logging
-import sys
 import uuid
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
@@ -55,7 +55,7 @@ from decimal import Decimal
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from recist._atomic import check_output_dir, check_output_file, replacing
+from recist._atomic import check_output_dir, replacing
 from recist.errors import InvalidInputError
 from recist.export import _codes as C
 from recist.model import (
@@ -74,10 +74,9 @@ if TYPE_CHECKING:
     from pydicom import Dataset
 
 __all__ = [
+    "SegmentRef",
     "SliceGeometry",
-    "add_arguments",
     "build_sr",
-    "export_command",
     "export_sr",
     "image_to_lps",
     "index_images",
@@ -121,6 +120,7 @@ class SliceGeometry:
     pixel_spacing: tuple[float, float]
     path: str
     study_date: str = ""
+    patient_id: str = ""
 
 
 def lps_to_image(
@@ -238,6 +238,7 @@ def index_images(path: str | Path) -> dict[ImageKey, SliceGeometry]:
                 pixel_spacing=(s.pixel_spacing[0], s.pixel_spacing[1]),
                 path=h.where,
                 study_date=h.study_date,
+                patient_id=h.patient_id,
             )
     return out
 
@@ -383,6 +384,7 @@ def build_sr(
     series_uid: str | None = None,
     instance_number: int = 1,
     notes: list[str] | None = None,
+    segments: Mapping[str, SegmentRef] | None = None,
 ) -> Dataset:
     """Build the TID 1500 SR of one time point of a reading.
 
@@ -403,6 +405,9 @@ def build_sr(
         Of the SR; a new series UID when None.
     notes : list of str, optional
         Receives data problems (points projected onto their plane...).
+    segments : Mapping[str, SegmentRef], optional
+        Tracking UID -> the SEG segment of that lesion (referenced from its
+        group; the SEG must be in ``evidence``).
 
     Returns
     -------
@@ -428,21 +433,33 @@ def build_sr(
         time_point_order=timepoint + 1,
     )
     method = C.CRITERIA_CODES[reading.criteria]
-    groups: list[Any] = []
+    planar: list[Any] = []
+    other: list[Any] = []
     spellings: dict[str, str] = {}
-    for e in _entries(reading, timepoint):
+    entries = _entries(reading, timepoint)
+    for e in entries:
         if e.site is not None and e.site != C.site_from_code(
             C.site_code(e.site).value, C.site_code(e.site).scheme_designator, e.site
         ):
             spellings[e.lesion_id] = e.site
-        groups.append(
-            _lesion_group(hd, reading, e, tp_context, method, images, date, notes=notes)
+        group = _lesion_group(
+            hd, reading, e, tp_context, method, images, date, notes=notes
         )
-    groups.append(
+        seg = (segments or {}).get(tracking_uid(reading, e.lesion_id))
+        if seg is not None:
+            _reference_segment(hd, group, seg)
+        drawn = all(_where(e))  # an image and callipers: drawn by viewers
+        (planar if drawn else other).append(group)
+    order = [e.lesion_id for e in entries]
+    # groups without coordinates first: OHIF v3's SR loader stops at the first
+    # one it meets after the planar groups (it walks them from the end)
+    groups = [
         _timepoint_group(
-            hd, reading, timepoint, tp_context, method, assessment, spellings
-        )
-    )
+            hd, reading, timepoint, tp_context, method, assessment, spellings, order
+        ),
+        *other,
+        *planar,
+    ]
     observer = hd.sr.ObservationContext(
         observer_person_context=None
         if reading.reader is None
@@ -460,15 +477,16 @@ def build_sr(
             ),
         ),
     )
+    if not evidence:
+        msg = f"time point {date}: no image to take patient and study from"
+        raise InvalidInputError(msg)
     report = hd.sr.MeasurementReport(
         observation_context=observer,
         procedure_reported=codes.SCT.ImagingProcedure,
         imaging_measurements=groups,
         title=codes.cid7021.ImagingMeasurementReport,
+        referenced_images=_library(evidence),  # TID 1600 Image Library
     )
-    if not evidence:
-        msg = f"time point {date}: no image to take patient and study from"
-        raise InvalidInputError(msg)
     sr = hd.sr.Comprehensive3DSR(
         evidence=list(evidence),
         content=report[0],
@@ -481,7 +499,108 @@ def build_sr(
         series_description=f"RECIST {reading.criteria.value} measurements",
     )
     _identify_scheme(sr)
+    _character_set(sr)
     return sr
+
+
+def _character_set(sr: Dataset) -> None:
+    """Declare UTF-8 (``ISO_IR 192``) when any text is not plain ASCII.
+
+    Without it pydicom writes the default repertoire and every other character
+    becomes ``?``.
+    """
+    found = []
+
+    def visit(ds: Any, elem: Any) -> None:
+        if elem.VR in {"LO", "SH", "ST", "LT", "UT", "PN", "UC"} and not found:
+            values = elem.value if elem.VM > 1 else [elem.value]
+            if any(not str(v).isascii() for v in values if v is not None):
+                found.append(elem.tag)
+
+    sr.walk(visit)
+    if found:
+        sr.SpecificCharacterSet = "ISO_IR 192"
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class SegmentRef:
+    """One segment of a DICOM SEG, as an SR references it.
+
+    ``header`` is the SEG's dataset without pixel data (for the evidence).
+    """
+
+    sop_class_uid: str
+    sop_uid: str
+    study_uid: str
+    source_series_uid: str
+    segment_number: int
+    header: Any
+
+
+def _segments(paths: Sequence[str | Path]) -> dict[str, SegmentRef]:
+    """Read SEG headers: tracking UID -> segment (refuses what is not a SEG)."""
+    from pydicom import dcmread
+    from pydicom.errors import InvalidDicomError
+
+    out: dict[str, SegmentRef] = {}
+    for p in paths:
+        try:
+            ds = dcmread(p, stop_before_pixels=True)
+        except (InvalidDicomError, OSError, ValueError, EOFError) as exc:
+            raise InvalidInputError(f"--seg {p}: not DICOM ({exc})") from None
+        if str(ds.get("Modality", "")) != "SEG" or "SegmentSequence" not in ds:
+            raise InvalidInputError(f"--seg {p}: not a DICOM SEG")
+        series = ds.get("ReferencedSeriesSequence") or [{}]
+        source = str(series[0].get("SeriesInstanceUID", ""))
+        for item in ds.SegmentSequence:
+            uid = str(item.get("TrackingUID", ""))
+            if uid:
+                out[uid] = SegmentRef(
+                    sop_class_uid=str(ds.SOPClassUID),
+                    sop_uid=str(ds.SOPInstanceUID),
+                    study_uid=str(ds.StudyInstanceUID),
+                    source_series_uid=source,
+                    segment_number=int(item.SegmentNumber),
+                    header=ds,
+                )
+    return out
+
+
+def _reference_segment(hd: Any, group: Any, seg: SegmentRef) -> None:
+    """Add "Referenced Segment" + "Source series for segmentation" (as dcmqi)."""
+    from pydicom.sr.codedict import codes
+
+    item = hd.sr.ImageContentItem(
+        name=codes.DCM.ReferencedSegment,
+        referenced_sop_class_uid=seg.sop_class_uid,
+        referenced_sop_instance_uid=seg.sop_uid,
+        relationship_type=hd.sr.RelationshipTypeValues.CONTAINS,
+    )
+    ref = item.ReferencedSOPSequence[0]
+    ref.ReferencedSegmentNumber = seg.segment_number
+    group[0].ContentSequence.append(item)
+    if seg.source_series_uid:
+        group[0].ContentSequence.append(
+            hd.sr.UIDRefContentItem(
+                name=codes.DCM.SourceSeriesForSegmentation,
+                value=seg.source_series_uid,
+                relationship_type=hd.sr.RelationshipTypeValues.CONTAINS,
+            )
+        )
+
+
+def _library(evidence: Sequence[Dataset]) -> list[Dataset] | None:
+    """Return the images of the Image Library (TID 1600): those with a plane.
+
+    Older OHIF versions need the library to place the measurements; highdicom
+    describes each entry (modality, position, orientation, spacing).
+    """
+    out = [
+        ds
+        for ds in evidence
+        if "ImagePositionPatient" in ds and "PixelSpacing" in ds and "Rows" in ds
+    ]
+    return out or None
 
 
 def _person_name(name: str) -> str:
@@ -515,10 +634,9 @@ def _lesion_group(
         uid=tracking_uid(reading, e.lesion_id), identifier=e.lesion_id
     )
     finding = C.LYMPH_NODE if e.nodal else C.NEOPLASM
+    site = (e.site or "").strip()
     sites = (
-        None
-        if e.site is None
-        else [hd.sr.FindingSite(anatomic_location=C.site_code(e.site))]
+        None if not site else [hd.sr.FindingSite(anatomic_location=C.site_code(site))]
     )
     axis = C.SHORT_AXIS if e.nodal else C.LONG_AXIS
     measurements = []
@@ -582,6 +700,8 @@ def _lesion_group(
                 "image plane were projected onto it"
             )
         frames = None if plane.frame is None else [plane.frame]
+        if e.nodal and len(coords) == 4 and len(_lengths(e)) == 1:
+            return _node_group(hd, e, common, points, coords, plane, frames)
         region = hd.sr.ImageRegion(
             graphic_type=hd.sr.GraphicTypeValues.POLYLINE
             if len(coords) > 1
@@ -607,6 +727,14 @@ def _lesion_group(
                 )
             ]
         group = hd.sr.MeasurementsAndQualitativeEvaluations(**common)
+    if site and _site_text_needed(e.site or ""):
+        group[0].ContentSequence.append(
+            hd.sr.TextContentItem(
+                name=C.SITE_TEXT,
+                value=e.site,
+                relationship_type=hd.sr.RelationshipTypeValues.CONTAINS,
+            )
+        )
     if e.measurement is not None and e.measurement.coalesced_into is not None:
         group[0].ContentSequence.append(
             hd.sr.TextContentItem(
@@ -616,6 +744,77 @@ def _lesion_group(
             )
         )
     return group
+
+
+def _node_group(
+    hd: Any,
+    e: _LesionEntry,
+    common: dict[str, Any],
+    points: Sequence[PointLPS],
+    coords: list[tuple[float, float]],
+    plane: SliceGeometry,
+    frames: list[int] | None,
+) -> Any:
+    """Return a node's group (TID 1501) whose axes are NUMs with their lines.
+
+    A node is measured on both axes: "Short axis" (the RECIST value) and "Long
+    axis" (its calliper distance to 0.01 mm), each INFERRED FROM its own
+    2-point POLYLINE (TID 300), so viewers draw two lines rather than one
+    4-point polyline (which OHIF takes for a rectangle).  TID 1411 allows one
+    region and no coordinates under its measurements, hence TID 1501.
+    """
+    import math
+
+    def line(c: list[tuple[float, float]]) -> Any:
+        return hd.sr.CoordinatesForMeasurement(
+            graphic_type=hd.sr.GraphicTypeValues.POLYLINE,
+            graphic_data=_array(c),
+            source_image=hd.sr.SourceImageForRegion(
+                referenced_sop_class_uid=plane.sop_class_uid,
+                referenced_sop_instance_uid=plane.sop_uid,
+                referenced_frame_numbers=frames,
+            ),
+        )
+
+    def num(concept: Any, value: Decimal, c: list[tuple[float, float]]) -> Any:
+        item = hd.sr.Measurement(
+            name=concept,
+            value=float(value),
+            unit=C.MM,
+            referenced_coordinates=[line(c)],
+        )
+        item[0].MeasuredValueSequence[0].NumericValue = _ds(value)
+        return item
+
+    (short,) = _lengths(e)
+    long_mm = Decimal(f"{math.dist(points[0], points[1]):.2f}")
+    rest = [
+        m
+        for m in common["measurements"] or []
+        if m[0].ConceptNameCodeSequence[0].CodeValue != C.SHORT_AXIS.value
+    ]
+    common = {
+        **common,
+        "measurements": [
+            num(C.SHORT_AXIS, short, coords[2:]),
+            num(C.LONG_AXIS, long_mm, coords[:2]),
+            *rest,
+        ],
+        "source_images": [
+            hd.sr.SourceImageForMeasurementGroup(
+                referenced_sop_class_uid=plane.sop_class_uid,
+                referenced_sop_instance_uid=plane.sop_uid,
+                referenced_frame_numbers=frames,
+            )
+        ],
+    }
+    return hd.sr.MeasurementsAndQualitativeEvaluations(**common)
+
+
+def _site_text_needed(site: str) -> bool:
+    """Whether a site's code does not give it back exactly (case, length, ...)."""
+    code = C.site_code(site)
+    return site != C.site_from_code(code.value, code.scheme_designator, code.meaning)
 
 
 def _array(coords: list[tuple[float, float]]) -> Any:
@@ -632,6 +831,7 @@ def _timepoint_group(
     method: Any,
     assessment: Assessment | None,
     spellings: Mapping[str, str],
+    order: Sequence[str] = (),
 ) -> Any:
     evals = []
     if assessment is not None and timepoint > 0:
@@ -664,7 +864,8 @@ def _timepoint_group(
         hd.sr.TextContentItem(
             name=C.READING_PROPERTIES,
             value=json.dumps(
-                _properties(reading, timepoint, spellings), sort_keys=True
+                {**_properties(reading, timepoint, spellings), "order": list(order)},
+                sort_keys=True,
             ),
             relationship_type=hd.sr.RelationshipTypeValues.CONTAINS,
         )
@@ -725,6 +926,7 @@ def export_sr(
     *,
     timepoints: Sequence[int] | None = None,
     notes: list[str] | None = None,
+    segs: Sequence[str | Path] = (),
 ) -> list[Path]:
     """Write the SRs of a reading's time points.
 
@@ -741,6 +943,11 @@ def export_sr(
         0 = baseline, i = i-th follow-up; all when None.
     notes : list of str, optional
         Receives data problems.
+    segs : sequence of path, optional
+        DICOM SEGs of the reading (``recist export seg``): a lesion group of
+        the SEG's study whose tracking UID is a segment's gets a "Referenced
+        Segment" (DCM 121191) and "Source series for segmentation" (DCM
+        121232), as dcmqi writes them, and the SEG joins the evidence.
 
     Returns
     -------
@@ -764,7 +971,9 @@ def export_sr(
     except RecistError as exc:  # the reading is written even if it is invalid
         notes.append(f"no responses written: {exc}")
         assessment = None
-    series_uid = hd.UID()
+    segments = _segments(segs)
+    series_uids: dict[str, str] = {}  # one SR series per study (a series is in one)
+    built: list[tuple[int, Any]] = []
     written: list[Path] = []
     for index in chosen:
         refs = _timepoint_refs(reading, index)
@@ -776,78 +985,79 @@ def export_sr(
         if not paths:  # no callipers: the time point's study from its study UIDs
             studies = set(_study_uids(reading, index))
             paths = [g.path for g in images.values() if g.study_uid in studies][:1]
+        if not paths:  # nor study UIDs (a case file): the study of that date
+            paths = _study_of_date(reading, index, images)
         evidence = [read_dataset(p) for p in paths]  # a path or zip!member
-        sr = build_sr(
-            reading,
-            timepoint=index,
-            images=images,
-            evidence=evidence,
-            assessment=assessment,
-            series_uid=series_uid,
-            instance_number=index + 1,
-            notes=notes,
+        study = str(evidence[0].StudyInstanceUID) if evidence else ""
+        here = {k: v for k, v in segments.items() if v.study_uid == study}
+        evidence += list({id(v.header): v.header for v in here.values()}.values())
+        built.append(
+            (
+                index,
+                build_sr(
+                    reading,
+                    timepoint=index,
+                    images=images,
+                    evidence=evidence,
+                    assessment=assessment,
+                    series_uid=series_uids.setdefault(study, hd.UID()),
+                    instance_number=index + 1,
+                    notes=notes,
+                    segments=here,
+                ),
+            )
         )
-        if as_dir:
-            check_output_dir(out)
-            label = "baseline" if index == 0 else f"fu{index:02d}"
-            target = out / f"{timepoint_dates(reading)[index].isoformat()}_{label}.dcm"
-        else:
-            target = out
-        with replacing(target) as tmp:
-            sr.save_as(tmp, enforce_file_format=True)
-        written.append(target)
+    # every SR is built before anything is written: a failure leaves nothing
+    created = as_dir and not out.exists()
+    try:
+        for index, sr in built:
+            if as_dir:
+                check_output_dir(out)
+                label = "baseline" if index == 0 else f"fu{index:02d}"
+                name = f"{timepoint_dates(reading)[index].isoformat()}_{label}.dcm"
+                target = out / name
+            else:
+                target = out
+            with replacing(target) as tmp:
+                sr.save_as(tmp, enforce_file_format=True)
+            written.append(target)
+    except BaseException:
+        for path in written:
+            path.unlink(missing_ok=True)
+        if created and out.is_dir() and not any(out.iterdir()):
+            out.rmdir()
+        raise
     return written
 
 
-def add_arguments(parser: argparse.ArgumentParser) -> None:
-    """Add the options of ``recist export sr``."""
-    parser.add_argument("reading", help="reading file (JSON)")
-    parser.add_argument("out", help="SR file, or a folder for one SR per time point")
-    parser.add_argument(
-        "--images", required=True, help="folder or zip with the referenced images"
-    )
-    parser.add_argument(
-        "--timepoint",
-        default=None,
-        help="'baseline', an ISO date or 'all' (default: the latest; 'all' "
-        "when OUT is a folder)",
-    )
+def _study_of_date(
+    reading: Reading, index: int, images: Mapping[ImageKey, SliceGeometry]
+) -> list[str]:
+    """Return the one image study of the time point's date (and the reading's subject).
 
-
-def export_command(args: argparse.Namespace) -> int:
-    """Run ``recist export sr``; return the exit status."""
-    from recist.formats.reading import load_reading
-
-    reading = load_reading(args.reading)
-    dates = timepoint_dates(reading)
-    out = Path(args.out)
-    choice = args.timepoint
-    if choice is None:
-        choice = "all" if (out.is_dir() or args.out.endswith(("/", "\\"))) else None
-    if choice == "all":
-        chosen = list(range(len(dates)))
-        check_output_dir(out)
-    elif choice is None:
-        chosen = [len(dates) - 1]
-    elif choice == "baseline":
-        chosen = [0]
-    else:
-        try:
-            chosen = [dates.index(dt.date.fromisoformat(choice))]
-        except ValueError:
-            known = ", ".join(d.isoformat() for d in dates)
-            msg = f"error: --timepoint {choice!r} is not one of: baseline, {known}"
-            print(msg, file=sys.stderr)  # noqa: T201
-            return 2
-    if choice != "all":
-        check_output_file(out)
-    from recist.matching import check_images_in
-
-    check_images_in(reading, args.images)  # another patient's images: exit 2
-    notes: list[str] = []
-    written = export_sr(reading, args.images, out, timepoints=chosen, notes=notes)
-    for note in notes:
-        print(f"note: {note}")  # noqa: T201
-    for path in written:
-        print(path)  # noqa: T201
-    return 0
+    A case file records neither image references nor study UIDs; its time
+    point is the study of ``images`` acquired on that date, of the reading's
+    subject when the images name patients.  Several studies that day: refused.
+    """
+    date = timepoint_dates(reading)[index]
+    day = date.strftime("%Y%m%d")
+    found = [g for g in images.values() if g.study_date == day]
+    subject = reading.subject_id
+    patients = {g.patient_id for g in found if g.patient_id}
+    if subject and patients:
+        found = [g for g in found if g.patient_id == subject]
+    studies = sorted({g.study_uid for g in found})
+    if len(studies) > 1:
+        msg = (
+            f"time point {date}: {len(studies)} studies of that date among the "
+            f"images ({', '.join(studies)}); give the reading's study UIDs"
+        )
+        raise InvalidInputError(msg)
+    if not studies:
+        who = f" of patient {subject!r}" if subject and patients else ""
+        msg = (
+            f"time point {date}: no image study{who} acquired on {date} among "
+            "the images given (the reading has no image references)"
+        )
+        raise InvalidInputError(msg)
+    return sorted({g.path for g in found})[:1]

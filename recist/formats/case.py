@@ -142,6 +142,7 @@ class NonTargetIn(_Strict):
     id: StrictStr = Field(min_length=1)
     site: StrictStr
     nodal: StrictBool = False
+    location_lps: Point | None = None  # reading files: where the reader marked it
 
 
 SimpleValue = Mm | Literal["TOO_SMALL"] | list[Mm] | None
@@ -401,7 +402,13 @@ def reading_from_model(doc: ReadingIn) -> Reading:
         for t in b.targets
     )
     non_targets = tuple(
-        Lesion(lesion_id=n.id, role=LesionRole.NON_TARGET, site=n.site, nodal=n.nodal)
+        Lesion(
+            lesion_id=n.id,
+            role=LesionRole.NON_TARGET,
+            site=n.site,
+            nodal=n.nodal,
+            location_lps=_points([n.location_lps])[0] if n.location_lps else None,
+        )
         for n in b.non_targets
     )
     followups = tuple(

@@ -5,7 +5,9 @@ A superset of the case format (``case-format.md``): the same keys, plus
 ``subject`` object of DM/ADSL variables as text (``{"ARM": "A", "RFXSTDTC":
 "2026-01-02", "DTHDTC": "", "EFFFL": "Y"}``) and, per
 measurement, an optional ``image`` (``study_uid``, ``series_uid``, ``sop_uid``,
-``frame``) and ``endpoints_lps`` (calliper endpoints, LPS mm), and ``proposals``:
+``frame``) and ``endpoints_lps`` (calliper endpoints, LPS mm); per non-target an
+optional ``location_lps`` (``[x, y, z]``, where the reader marked it; files
+without it still load); and ``proposals``:
 lesions found at a time point by registration (``recist propagate``) that no
 reader has accepted yet, which the engine ignores.  A follow-up
 target value is then an object::
@@ -109,6 +111,13 @@ def _target(t: Lesion) -> dict[str, Any]:
     return out
 
 
+def _non_target(n: Lesion) -> dict[str, Any]:
+    out: dict[str, Any] = {"id": n.lesion_id, "site": n.site, "nodal": n.nodal}
+    if n.location_lps is not None:
+        out["location_lps"] = list(n.location_lps)
+    return out
+
+
 def _new(n: NewLesion) -> dict[str, Any]:
     return {
         "id": n.lesion_id,
@@ -147,9 +156,7 @@ def reading_to_dict(reading: Reading) -> dict[str, Any]:
     baseline: dict[str, Any] = {
         "date": b.date.isoformat(),
         "targets": [_target(t) for t in b.targets],
-        "non_targets": [
-            {"id": n.lesion_id, "site": n.site, "nodal": n.nodal} for n in b.non_targets
-        ],
+        "non_targets": [_non_target(n) for n in b.non_targets],
     }
     if b.study_uids:
         baseline["study_uids"] = list(b.study_uids)

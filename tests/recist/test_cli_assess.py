@@ -124,9 +124,9 @@ def test_sdtm_options_are_delegated(monkeypatch):
         seen.update(vars(args))
         return 0
 
-    module = types.ModuleType("recist.formats.sdtm")
+    module = types.ModuleType("recist.commands._assess_sdtm")
     module.assess_sdtm_command = fake  # type: ignore[attr-defined]
-    monkeypatch.setitem(sys.modules, "recist.formats.sdtm", module)
+    monkeypatch.setitem(sys.modules, "recist.commands._assess_sdtm", module)
     argv = ["assess", "--sdtm", "d", "--rs", "rs.csv", "--subject", "S1", "--json"]
     assert main([*argv, "--no-confirmation", "--sd-min-days", "56"]) == 0
     assert seen["sdtm"] == Path("d")

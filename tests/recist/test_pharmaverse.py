@@ -16,8 +16,8 @@ from pathlib import Path
 
 import pytest
 
+from recist.commands._assess_sdtm import assess_sdtm_command
 from recist.formats.sdtm import (
-    assess_sdtm_command,
     compare_with_rs,
     derive_reading,
     read_sdtm,

@@ -217,3 +217,29 @@ def test_malformed_json_names_file_line_column(tmp_path: Path):
     path.write_text('{\n  "baseline": {,}\n}', encoding="utf-8")
     with pytest.raises(InvalidInputError, match=r"bad\.json:2:16: malformed JSON"):
         load_reading(path)
+
+
+def test_non_target_location_is_optional_and_kept():
+    """#11: a non-target may carry where the reader marked it; old files still load."""
+    doc = json.loads(dumps_exact(READING))
+    nts = doc["baseline"]["non_targets"]
+    assert nts, "READING needs a non-target"
+    assert all("location_lps" not in n for n in nts)  # an older file
+    old = reading_from_dict(doc)
+    assert all(n.location_lps is None for n in old.baseline.non_targets)
+    assert all(
+        "location_lps" not in n for n in reading_to_dict(old)["baseline"]["non_targets"]
+    )
+
+    nts[0]["location_lps"] = [4.0, 60.5, -95.0]
+    new = reading_from_dict(doc)
+    assert new.baseline.non_targets[0].location_lps == (4.0, 60.5, -95.0)
+    out = reading_to_dict(new)
+    assert out["baseline"]["non_targets"][0]["location_lps"] == [4.0, 60.5, -95.0]
+    assert reading_from_dict(out) == new
+
+    nts[0]["location_lps"] = [4.0, 60.5]  # not a point
+    with pytest.raises(
+        InvalidInputError, match=r"baseline\.non_targets\[0\]\.location_lps"
+    ):
+        reading_from_dict(doc)

@@ -474,7 +474,7 @@ def test_classify_target_disagreements(derived, recorded, facts, cause):
 
 def test_text_report_smoke(csv_dir, capsys):
     """The text report runs without the engine output shape breaking it."""
-    from recist.formats.sdtm import _write_text  # the renderer alone
+    from recist.commands._assess_sdtm import _write_text  # the renderer alone
 
     data = read_sdtm(csv_dir)
     (_rad, inv) = readings_from_sdtm(data)

@@ -206,23 +206,23 @@ def test_highdicom_sr_to_reading() -> None:
     }
     assert got == {
         "LungNodule0001": (Decimal("10.0"), "LUNG", False, "TARGET"),
-        "Aorta0001": (Decimal("20.0"), "AORTA", False, "TARGET"),  # from finding
-    }
+    }  # the aorta (finding category Anatomical structure) is not a lesion (#14)
     assert reading.baseline.date == dt.date(2004, 1, 19)  # the CT's StudyDate
     assert reading.subject_id == "1CT1"
     assert reading.followups == ()
     reasons = "\n".join(result.skipped)
-    assert "'Vertebra0001': no length" in reasons
+    assert "'Vertebra0001': finding category 'Anatomical structure'" in reasons
     assert "Volume 200.0 mm3" in reasons
     assert "'Image0001': no length" in reasons
     assert "Intensity Histogram Mean" in reasons
+    assert "'Aorta0001': finding category 'Anatomical structure'" in reasons
+    assert "Diameter 20.0 mm" in reasons
     # the ids are kept and the audit trail says where they came from
     whats = [a.what for a in reading.audit]
     assert any("'LungNodule0001'" in w and "not T../NT.. style" in w for w in whats)
     ct_ds = pydicom.dcmread(ct, stop_before_pixels=True)
-    nodule, aorta = reading.baseline.targets
+    (nodule,) = reading.baseline.targets
     assert nodule.baseline is not None
-    assert aorta.baseline is not None
     assert nodule.baseline.image is not None
     assert nodule.baseline.image.sop_uid == ct_ds.SOPInstanceUID
     assert nodule.baseline.image.series_uid == ct_ds.SeriesInstanceUID
@@ -233,17 +233,24 @@ def test_highdicom_sr_to_reading() -> None:
     row = np.asarray(ct_ds.ImageOrientationPatient[:3], dtype=float)
     np.testing.assert_allclose(a, centre - 10 * CT_SPACING * row, atol=1e-3)
     np.testing.assert_allclose(b, centre + 10 * CT_SPACING * row, atol=1e-3)
-    # 4-point POLYLINE (a 20 px square): a diagonal, 20 * sqrt(2) px = 18.709 mm
-    ends = {tuple(np.round(p, 2)) for p in aorta.baseline.endpoints_lps}
+    # the SR's numbers disagree with its own coordinates (README): said, not fixed
+    notes = "\n".join(result.notes)
+    assert "13.23 mm apart but the SR records 10.0 mm" in notes
+
+
+def test_four_point_polyline_gives_a_diagonal() -> None:
+    from recist.export.sr_import import calliper_endpoints
+
+    _, ct = _hd()
+    # the aorta's 4-point POLYLINE (a 20 px square): a diagonal, 20 * sqrt(2) px
+    square = [(25.0, 45.0), (45.0, 45.0), (45.0, 65.0), (25.0, 65.0)]
+    points = [tuple(_pixel_to_lps(ct, p)) for p in square]
+    ends = {tuple(np.round(p, 2)) for p in calliper_endpoints("POLYLINE", points)}
     diagonals = [
         {tuple(np.round(_pixel_to_lps(ct, p), 2)) for p in pair}
         for pair in (((25.0, 45.0), (45.0, 65.0)), ((45.0, 45.0), (25.0, 65.0)))
     ]
     assert ends in diagonals
-    # the SR's numbers disagree with its own coordinates (README): said, not fixed
-    notes = "\n".join(result.notes)
-    assert "13.23 mm apart but the SR records 10.0 mm" in notes
-    assert "18.71 mm apart but the SR records 20.0 mm" in notes
 
 
 def test_highdicom_sr_without_images_keeps_references() -> None:
@@ -265,10 +272,7 @@ def test_sr_referencing_images_we_lack(tmp_path: Path) -> None:
     other = shared_path("data", "dcmqi-tid1500", "ct")
     result = reading_from_srs([sr], images=index_images(other))
     assert result.reading is not None  # partial: lengths and references kept
-    assert [t.lesion_id for t in result.reading.baseline.targets] == [
-        "LungNodule0001",
-        "Aorta0001",
-    ]
+    assert [t.lesion_id for t in result.reading.baseline.targets] == ["LungNodule0001"]
     assert all(t.baseline.endpoints_lps == () for t in result.reading.baseline.targets)
     assert "is not among the images" in "\n".join(result.skipped)
 
@@ -305,8 +309,20 @@ def test_truncated_foreign_sr_partial(tmp_path: Path) -> None:
 def _visit(
     src: Path, out: Path, date: str, edit: dict[str, tuple[str, str] | None]
 ) -> Path:
-    """Copy the highdicom SR to another date; edit: id -> (value, unit) or drop."""
+    """Copy the highdicom SR to another date; edit: id -> (value, unit) or drop.
+
+    The aorta is made a second lesion (finding category Morphologically
+    abnormal structure instead of Anatomical structure, which is not a lesion).
+    """
     ds = pydicom.dcmread(src)
+    for item in ds.ContentSequence[-1].ContentSequence:
+        for child in item.ContentSequence:
+            if child.ConceptNameCodeSequence[0].CodeValue == "276214006" and (
+                "Aorta0001" in str(item)
+            ):
+                code = child.ConceptCodeSequence[0]
+                code.CodeValue = "49755003"
+                code.CodeMeaning = "Morphologically abnormal structure"
     ds.StudyDate = ds.ContentDate = date
     ds.StudyInstanceUID = pydicom.uid.generate_uid()
     container = ds.ContentSequence[-1]  # Imaging Measurements
@@ -447,13 +463,10 @@ def test_cli_import_then_assess(
     assert "skipped:" in err
     assert "Vertebra0001" in err
     saved = json.loads(out.read_text(encoding="utf-8"))
-    assert [t["id"] for t in saved["baseline"]["targets"]] == [
-        "LungNodule0001",
-        "Aorta0001",
-    ]
+    assert [t["id"] for t in saved["baseline"]["targets"]] == ["LungNodule0001"]
     assert main(["assess", str(out)]) == 0
     text = capsys.readouterr().out
-    assert "sum 30.0 mm" in text  # 10.0 + 20.0
+    assert "sum 10.0 mm" in text  # the nodule alone (the aorta is not a lesion)
 
 
 def _with_time_point(
@@ -502,3 +515,31 @@ def test_time_point_context_dates_and_baseline(tmp_path: Path) -> None:
     reasons = "\n".join(result.skipped)
     assert "early.dcm: dated 2003-12-01, before the baseline" in reasons
     assert "from the time point context" in "\n".join(result.notes)
+
+
+def test_group_whose_finding_is_an_organ_is_not_a_lesion(tmp_path: Path) -> None:
+    # no finding category, finding = SCT Liver (an organ): a liver measurement,
+    # not a lesion (#14); the nodule keeps its category and stays a target
+    sr, _ = _hd()
+    ds = pydicom.dcmread(sr)
+    for group in ds.ContentSequence[-1].ContentSequence:
+        if "Aorta0001" not in str(group):
+            continue
+        keep = []
+        for item in group.ContentSequence:
+            code = item.ConceptNameCodeSequence[0].CodeValue
+            if code == "276214006":  # finding category: dropped
+                continue
+            if code == "121071":  # finding: Liver
+                item.ConceptCodeSequence[0].CodeValue = "10200004"
+                item.ConceptCodeSequence[0].CodeMeaning = "Liver"
+            keep.append(item)
+        group.ContentSequence = keep
+    path = tmp_path / "organ.dcm"
+    ds.save_as(path)
+    result = reading_from_srs([path])
+    assert result.reading is not None
+    assert [t.lesion_id for t in result.reading.baseline.targets] == ["LungNodule0001"]
+    assert "'Aorta0001': finding 'Liver' is an organ: not a lesion" in "\n".join(
+        result.skipped
+    )

@@ -164,13 +164,11 @@ def test_each_sr_is_in_its_visit_study_and_rereads_with_highdicom(
         assert ds.ContentTemplateSequence[0].TemplateIdentifier == "1500"
         sr = hd.sr.Comprehensive3DSR.from_dataset(ds)
         groups = sr.content.get_planar_roi_measurement_groups()
-        # 4 targets with callipers at every visit (the bone non-target has none)
-        assert sorted(g.tracking_identifier for g in groups) == [
-            "T01",
-            "T02",
-            "T03",
-            "T04",
-        ]
+        # 4 targets with callipers at every visit (the bone non-target has none):
+        # 3 with an image region, the node T04 with a line under each axis
+        assert sorted(g.tracking_identifier for g in groups) == ["T01", "T02", "T03"]
+        others = sr.content.get_image_measurement_groups()
+        assert "T04" in {g.tracking_identifier for g in others}
 
 
 def _headers(sample: Path, visit: dict) -> dict[str, Any]:
@@ -218,6 +216,37 @@ def test_values_regions_and_tracking_against_truth(
                 *(t["short_axis_lps"] if t["nodal"] else []),
             ]
             np.testing.assert_allclose(got, expected, atol=1e-4)
+        (node,) = [
+            g
+            for g in sr.content.get_image_measurement_groups()
+            if g.tracking_identifier == "T04"
+        ]
+        t = by[("T04", visit["date"])]
+        uids.setdefault("T04", set()).add(node.tracking_uid)
+        axes = {m.name.meaning: m for m in node.get_measurements()}
+        assert axes["Short axis"].value == pytest.approx(t["diameter_mm"])
+        # the long axis is its calliper distance (truth 2 dp: 0.01 mm)
+        assert axes["Long axis"].value == pytest.approx(t["long_axis_mm"], abs=0.011)
+        for name, key in (
+            ("Long axis", "long_axis_lps"),
+            ("Short axis", "short_axis_lps"),
+        ):
+            (line,) = axes[name].referenced_coordinates
+            assert line.graphic_type.value == "POLYLINE"
+            sop = (
+                line.ContentSequence[0]
+                .ReferencedSOPSequence[0]
+                .ReferencedSOPInstanceUID
+            )
+            assert sop == t["slice_sop_uid"]
+            ct = headers[sop]
+            to_lps = hd.spatial.ImageToReferenceTransformer(
+                image_position=ct.ImagePositionPatient,
+                image_orientation=ct.ImageOrientationPatient,
+                pixel_spacing=ct.PixelSpacing,
+            )
+            got = to_lps(np.asarray(line.value, dtype=float))
+            np.testing.assert_allclose(got, t[key], atol=1e-4)
     assert {k: len(v) for k, v in uids.items()} == {f"T0{i}": 1 for i in range(1, 5)}
     assert uids["T01"] == {tracking_uid(reading, "T01")}
 

@@ -9,6 +9,7 @@ centres; registration never sees it.
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import json
 import math
@@ -22,6 +23,7 @@ from recist.cli import main
 from recist.errors import InvalidInputError
 from recist.formats.reading import load_reading, save_reading
 from recist.tracking import (
+    _sources,
     accept_proposal,
     propose,
     reject_proposal,
@@ -36,17 +38,26 @@ WEEK6, WEEK12 = dt.date(2026, 2, 16), dt.date(2026, 3, 30)
 def tracked(tmp_path_factory):
     root = tmp_path_factory.mktemp("tracking")
     study = generate_tracking(root)
-    reading = read_from_seeds(root, load_seeds(study.seeds_path), reader="autoread")
+    read = read_from_seeds(root, load_seeds(study.seeds_path), reader="autoread")
+    # the reader placed NT01's location at baseline (the design centre of the lesion)
+    base = {les["id"]: les for les in study.truth["visits"][0]["lesions"]}
+    nts = tuple(
+        dataclasses.replace(n, location_lps=tuple(base[n.lesion_id]["center_lps"]))
+        for n in read.baseline.non_targets
+    )
+    reading = dataclasses.replace(
+        read, baseline=dataclasses.replace(read.baseline, non_targets=nts)
+    )
     results = {day: propose(reading, root, day) for day in (WEEK6, WEEK12)}
     truth = {
         v["date"]: {les["id"]: les for les in v["lesions"]}
         for v in study.truth["visits"]
     }
-    return root, reading, results, truth
+    return root, reading, results, truth, read
 
 
 def test_centres_within_radius_and_mean_error(tracked):
-    _, _, results, truth = tracked
+    _, _, results, truth, _ = tracked
     errors, within = [], []
     for day, result in results.items():
         for p in result.proposals:
@@ -57,13 +68,13 @@ def test_centres_within_radius_and_mean_error(tracked):
             err = math.dist(p.center_lps, t["center_lps"])
             errors.append(err)
             within.append(err <= min(t["radius_mm"], 10.0))
-    assert len(errors) == 7  # T01, T02, T04 at week 6; T01-T04 at week 12
+    assert len(errors) == 9  # T01, T02, T04, NT01 at week 6; all five at week 12
     assert sum(within) / len(within) >= 0.95, errors
     assert sum(errors) / len(errors) <= 3.0, errors
 
 
 def test_vanished_lesion_flagged_not_invented(tracked):
-    _, _, results, truth = tracked
+    _, _, results, truth, _ = tracked
     assert truth["2026-02-16"]["T03"]["present"] is False
     t03 = next(p for p in results[WEEK6].proposals if p.lesion_id == "T03")
     assert not t03.found
@@ -72,11 +83,11 @@ def test_vanished_lesion_flagged_not_invented(tracked):
 
 
 def test_proposed_axes_match_truth(tracked):
-    _, _, results, truth = tracked
+    _, _, results, truth, _ = tracked
     for day, result in results.items():
         for p in result.proposals:
             t = truth[day.isoformat()][p.lesion_id]
-            if not p.found:
+            if p.measurement is None:  # not found, or a non-target's location
                 continue
             # the design value x scale; 1 pixel + 5 % (in-plane stretch < 3 %)
             pixel = 1.1 if day == WEEK6 else 1.3
@@ -92,12 +103,17 @@ def test_proposed_axes_match_truth(tracked):
 
 
 def test_nontarget_without_location_is_listed(tracked):
-    _, _, results, _ = tracked
-    assert ("NT01", "non-target without a recorded location") in results[WEEK6].skipped
+    _, _, results, _, unplaced = tracked
+    assert results[WEEK6].skipped == ()
+    nt01 = next(p for p in results[WEEK6].proposals if p.lesion_id == "NT01")
+    assert nt01.role == "NON-TARGET"
+    assert nt01.measurement is None
+    _, skipped = _sources(unplaced, WEEK6)
+    assert ("NT01", "non-target without a recorded location") in skipped
 
 
 def test_engine_ignores_proposals_until_accepted(tracked, tmp_path):
-    _, reading, results, _ = tracked
+    _, reading, results, _, _ = tracked
     proposed = with_proposals(reading, results[WEEK6].proposals)
     before, during = assess(reading), assess(proposed)
     assert len(during.timepoints) == len(before.timepoints) == 0
@@ -117,7 +133,7 @@ def test_engine_ignores_proposals_until_accepted(tracked, tmp_path):
     assert tp.date == WEEK6
     assert tp.targets["T01"] == t01.measurement
     assert "T02" not in tp.targets
-    assert {p.lesion_id for p in accepted.proposals} == {"T03", "T04"}
+    assert {p.lesion_id for p in accepted.proposals} == {"T03", "T04", "NT01"}
     assert accepted.audit[-2].what.endswith(
         "proposed by registration, accepted by dr-a"
     )
@@ -137,7 +153,7 @@ def test_engine_ignores_proposals_until_accepted(tracked, tmp_path):
 
 
 def test_cli_propagate(tracked, tmp_path, capsys):
-    root, reading, _, _ = tracked
+    root, reading, _, _, _ = tracked
     src = tmp_path / "base.json"
     save_reading(reading, src)
     out = tmp_path / "proposed.json"
@@ -164,8 +180,9 @@ def test_cli_propagate(tracked, tmp_path, capsys):
         "T02": "PROPOSED",
         "T03": "NOT_FOUND",
         "T04": "PROPOSED",
+        "NT01": "PROPOSED",
     }
-    assert len(load_reading(out).proposals) == 4
+    assert len(load_reading(out).proposals) == 5
     # bad date, a date without images: one line, exit 2
     assert (
         main(

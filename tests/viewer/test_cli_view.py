@@ -78,3 +78,55 @@ def test_view_refuses_other_patients_reading(study, tmp_path, capsys):
             patient_id=studies[0].patient_id,
             study_uids=[s.study_uid for s in studies],
         )
+
+
+@pytest.mark.parametrize(
+    ("flag", "value", "says"),
+    [
+        ("--preset", "abdomen", "unknown --preset 'abdomen'"),
+        ("--timepoint", "2026-13-45", "--timepoint '2026-13-45' is not a date"),
+        ("--timepoint", "16/02/2026", "is not a date (YYYY-MM-DD)"),
+    ],
+)
+def test_view_refuses_bad_preset_or_timepoint(study, capsys, flag, value, says):
+    from recist.cli import main
+
+    code = main(["view", str(study.root), flag, value, "--screenshot", "x.png"])
+    out, err = capsys.readouterr()
+    assert code == 2
+    assert out == ""
+    assert err.count("\n") == 1  # one line, no traceback
+    assert err.startswith("recist view: ")
+    assert says in err
+
+
+@pytest.mark.slow
+def test_view_says_on_stderr_that_an_autosave_is_newer(study, tmp_path):
+    import dataclasses
+
+    from recist.formats.reading import load_case, save_reading
+    from recist.terms import Criteria
+    from viewer._studies import find_studies
+
+    studies = find_studies(study.root)
+    r = load_case(Path(study.root) / "truth.case.json")
+    r = dataclasses.replace(
+        r,
+        subject_id=studies[0].patient_id,
+        baseline=dataclasses.replace(r.baseline, study_uids=(studies[0].study_uid,)),
+    )
+    reading = tmp_path / "r.json"
+    save_reading(r, reading)
+    autosave = tmp_path / "r.json.autosave.json"  # a later, unsaved edit
+    save_reading(dataclasses.replace(r, criteria=Criteria.IRECIST), autosave)
+    t = reading.stat().st_mtime
+    os.utime(autosave, (t + 60, t + 60))
+    env = {k: v for k, v in os.environ.items() if k != "DISPLAY"}
+    env["RECIST_HOME"] = str(tmp_path)
+    cmd = [sys.executable, "-m", "recist.cli", "view", str(study.root)]
+    cmd += ["--reading", str(reading), "--screenshot", str(tmp_path / "s.png")]
+    done = subprocess.run(cmd, env=env, capture_output=True, text=True, timeout=180)
+    assert done.returncode == 0, done.stderr[-2000:]
+    assert "unsaved edits from" in done.stderr
+    assert str(autosave) in done.stderr
+    assert autosave.exists()  # a screenshot reads nothing back and moves nothing

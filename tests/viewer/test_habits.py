@@ -430,6 +430,7 @@ def test_mouse_drawn_caliper_has_its_length_and_new_lesions_their_colour(shown, 
     green = _green(shot)
     # the caption is drawn above the line, left of its middle
     assert green[a.y() - 40 : a.y() - 3, a.x() : b.x()].any()
+    widgets["tools"].site.setCurrentText("LUNG")  # the site is chosen, never defaulted
     QTest.mouseClick(_button(widgets["tools"], "New lesion"), Qt.MouseButton.LeftButton)
     _settle()
     news = ws.session.reading.followups[-1].new_lesions

@@ -30,6 +30,9 @@ def dock_widgets(viewer: Any, ws: Any) -> dict[str, Any]:
     win.add_dock_widget(widgets["proposals"], name="Proposals", area="right")
     hide_layer_docks(viewer)
     arrange_docks(viewer, widgets)
+    from viewer._widgets.dialogs import install_close_guard
+
+    ws.close_guard = install_close_guard(viewer, ws.session)  # unsaved: ask
     return widgets
 
 

@@ -4,16 +4,20 @@ from __future__ import annotations
 
 from typing import Any
 
+from qtpy.QtCore import QEvent, QObject, Qt, QTimer
 from qtpy.QtGui import QColor
 from qtpy.QtWidgets import (
     QAbstractItemView,
+    QHBoxLayout,
     QLabel,
+    QPushButton,
     QTableWidget,
     QTableWidgetItem,
     QVBoxLayout,
     QWidget,
 )
 
+from recist.errors import RecistError
 from viewer._widgets._qt import fit_rows, hide_rows_header
 
 __all__ = ["LesionTable"]
@@ -31,8 +35,17 @@ def _value(m: Any) -> str:
     )
 
 
+#: Columns the reader may edit in place: the id (rename) and the site (re-site).
+ID_COLUMN, SITE_COLUMN = 0, 2
+
+
 class LesionTable(QWidget):
-    """The reading's lesions; a click jumps to where the lesion was measured."""
+    """The reading's lesions; a click jumps to where the lesion was measured.
+
+    Double-click (or F2 on) a lesion's ID or Site to rename or re-site it; the
+    Delete key or button deletes the selected lesion.  Each is one undoable
+    edit of the session, with its audit entry.
+    """
 
     def __init__(self, ws: Any, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -41,13 +54,32 @@ class LesionTable(QWidget):
         hide_rows_header(self.table)
         self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
         self.table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
-        self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
+        self.table.setEditTriggers(
+            QAbstractItemView.EditTrigger.DoubleClicked
+            | QAbstractItemView.EditTrigger.EditKeyPressed
+        )
         self.table.itemSelectionChanged.connect(self._on_pick)
+        self.table.itemChanged.connect(self._on_edit)
+        self._row_ids: list[str] = []
+        self.delete = QPushButton("Delete lesion")
+        self.delete.setToolTip("Delete the selected lesion and its values (Undo)")
+        self.delete.clicked.connect(self.delete_selected)
+        self.table.installEventFilter(self)  # the Delete key deletes
+        hint = QLabel("Double-click an ID or Site to rename or re-site.")
+        hint.setWordWrap(True)
+        self.message = QLabel()
+        self.message.setWordWrap(True)
+        self.message.setStyleSheet("color: #ff9090")
         self.violations = QLabel()
         self.violations.setWordWrap(True)
         self.violations.setStyleSheet("color: #ff6060")
+        row = QHBoxLayout()
+        row.addWidget(hint, 1)
+        row.addWidget(self.delete)
         lay = QVBoxLayout(self)
         lay.addWidget(self.table)
+        lay.addLayout(row)
+        lay.addWidget(self.message)
         lay.addWidget(self.violations)
         ws.session.changed.connect(self.refresh)
         self.refresh()
@@ -104,9 +136,12 @@ class LesionTable(QWidget):
         self.table.setHorizontalHeaderLabels(head)
         self.table.setRowCount(len(rows))
         bad = {v.lesion for v in self.ws.session.violations() if v.lesion}
+        self._row_ids = [row[0] for row in rows]
         for i, row in enumerate(rows):
             for c, text in enumerate(row):
                 item = QTableWidgetItem(text)
+                if c not in (ID_COLUMN, SITE_COLUMN):
+                    item.setFlags(item.flags() & ~Qt.ItemFlag.ItemIsEditable)
                 if row[0] in bad:
                     item.setForeground(QColor("#ff6060"))
                 self.table.setItem(i, c, item)
@@ -127,6 +162,55 @@ class LesionTable(QWidget):
     def select(self, lesion_id: str) -> None:
         """Select a lesion's row (as a click would)."""
         self.table.selectRow(self.ids().index(lesion_id))
+
+    def _on_edit(self, item: QTableWidgetItem) -> None:
+        """Rename (ID column) or re-site (Site column) the edited row's lesion.
+
+        Applied once the cell editor has closed: the edit rebuilds the table.
+        """
+        row, col, text = item.row(), item.column(), item.text()
+        if 0 <= row < len(self._row_ids):
+            lid = self._row_ids[row]
+            QTimer.singleShot(0, lambda: self._apply_edit(lid, col, text))
+
+    def _apply_edit(self, lid: str, col: int, text: str) -> None:
+        session = self.ws.session
+        try:
+            if col == ID_COLUMN:
+                session.rename_lesion(lid, text)
+            elif col == SITE_COLUMN:
+                session.set_site(lid, text)
+        except RecistError as exc:
+            self.message.setText(str(exc))
+            self.refresh()  # back to what the reading holds
+            return
+        self.message.setText("")
+
+    def eventFilter(self, obj: QObject, event: QEvent) -> bool:
+        """Delete (or Backspace) on the table deletes the selected lesion."""
+        if (
+            obj is self.table
+            and event.type() == QEvent.Type.KeyPress
+            and self.table.state() != QAbstractItemView.State.EditingState
+            and event.key() in (Qt.Key.Key_Delete, Qt.Key.Key_Backspace)  # type: ignore[attr-defined]
+        ):
+            self.delete_selected()
+            return True
+        return super().eventFilter(obj, event)
+
+    def delete_selected(self) -> None:
+        """Delete the selected lesion (with its values at every visit)."""
+        rows = {i.row() for i in self.table.selectedIndexes()}
+        if not rows:
+            self.message.setText("select the lesion to delete")
+            return
+        lid = self._row_ids[rows.pop()]
+        try:
+            self.ws.session.remove_lesion(lid)
+        except RecistError as exc:
+            self.message.setText(str(exc))
+            return
+        self.message.setText(f"{lid} deleted (Undo brings it back)")
 
     def _on_pick(self) -> None:
         rows = {i.row() for i in self.table.selectedIndexes()}

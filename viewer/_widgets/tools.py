@@ -23,10 +23,14 @@ from qtpy.QtWidgets import (
 
 from recist.errors import RecistError
 from recist.terms import NonTargetState
+from viewer._measure import long_and_short
+from viewer._panes import REFUSED_ON_REFERENCE, pane_at
 from viewer._session import SITES
 from viewer._widgets._qt import compact
 
 __all__ = ["ToolsPanel"]
+
+_DRAW_HINT = "Draw the long and the short axis (any order)."
 
 
 class ToolsPanel(QWidget):
@@ -36,7 +40,7 @@ class ToolsPanel(QWidget):
         super().__init__(parent)
         self.ws = ws
         self._click_cb: Any = None
-        self.readout = QLabel("Draw a line (long axis first, then short axis).")
+        self.readout = QLabel(_DRAW_HINT)
         self.readout.setWordWrap(True)
         self.message = QLabel()
         self.message.setWordWrap(True)
@@ -67,19 +71,21 @@ class ToolsPanel(QWidget):
         r = QGridLayout(rec)
         self.site = QComboBox()
         self.site.addItems(list(SITES))
+        self.site.setPlaceholderText("choose…")  # no silent default site
+        self.site.setCurrentIndex(-1)
         self.nodal = QCheckBox("lymph node (short axis)")
         self.site.currentTextChanged.connect(
             lambda s: self.nodal.setChecked(s == "LYMPH NODE")
         )
         add_t = QPushButton("BL target")
         add_t.clicked.connect(
-            lambda: self._do(
+            lambda: self._record(
                 ws.record_target, self.site.currentText(), nodal=self.nodal.isChecked()
             )
         )
         add_nt = QPushButton("BL non-target")
         add_nt.clicked.connect(
-            lambda: self._do(
+            lambda: self._record(
                 ws.record_non_target,
                 self.site.currentText(),
                 nodal=self.nodal.isChecked(),
@@ -115,7 +121,7 @@ class ToolsPanel(QWidget):
         self.equivocal = QCheckBox("equivocal")
         new = QPushButton("New lesion")
         new.clicked.connect(
-            lambda: self._do(
+            lambda: self._record(
                 ws.record_new_lesion,
                 self.site.currentText(),
                 equivocal=self.equivocal.isChecked(),
@@ -139,6 +145,12 @@ class ToolsPanel(QWidget):
         r.addWidget(ne, 4, 2)
         r.addWidget(self.nt_state, 5, 0, 1, 2)
         r.addWidget(nt, 5, 2)
+        place = QPushButton("Place NT")
+        place.setToolTip("Mark where the non-target is: the centre of the drawn line")
+        place.clicked.connect(
+            lambda: self._do(ws.place_non_target, self.lesion.currentText())
+        )
+        r.addWidget(place, 6, 2)
         undo = QPushButton("Undo")
         undo.clicked.connect(ws.session.undo)
         redo = QPushButton("Redo")
@@ -155,6 +167,7 @@ class ToolsPanel(QWidget):
         lay.addWidget(self.message)
         for pane in (ws.cur, ws.base):
             pane.draft.events.data.connect(self._on_draft)
+        ws.message.connect(self._show_message)
         ws.session.changed.connect(self._lesions)
         self._lesions()
 
@@ -167,9 +180,20 @@ class ToolsPanel(QWidget):
         self.message.setText("")
         return out
 
+    def _record(self, fn: Any, *args: Any, **kw: Any) -> Any:
+        """Record a lesion; then the site is chosen afresh for the next one."""
+        out = self._do(fn, *args, **kw)
+        if out is not None:
+            self.site.setCurrentIndex(-1)
+        return out
+
+    def _show_message(self, text: str) -> None:
+        self.message.setText(text)
+
     def _lesions(self, *_: Any) -> None:
         b = self.ws.session.reading.baseline
         ids = [x.lesion_id for x in (*b.targets, *b.non_targets)]
+        ids += self.ws.session.new_lesion_ids()  # followed like targets
         keep = self.lesion.currentText()
         self.lesion.clear()
         self.lesion.addItems(ids)
@@ -200,6 +224,14 @@ class ToolsPanel(QWidget):
         def click(viewer: Any, event: Any) -> None:
             if event.button != 1:
                 return
+            pane = pane_at(self.ws, getattr(event, "viewbox", None))
+            if pane is not self.ws.cur:  # the reference pane is read-only
+                self.message.setText(
+                    REFUSED_ON_REFERENCE.format(
+                        role=pane.tag.upper(), current=self.ws.cur_role().upper()
+                    )
+                )
+                return
             world = np.asarray(event.position, dtype=float)[-3:]
             self._do(self.ws.auto_segment, world, nodal=self.nodal.isChecked())
             self.segment.setChecked(False)
@@ -213,10 +245,14 @@ class ToolsPanel(QWidget):
         except (RecistError, ValueError):
             return
         if not lines:
-            self.readout.setText("Draw a line (long axis first, then short axis).")
+            self.readout.setText(_DRAW_HINT)
             return
-        parts = [f"long {lines[0].length_mm:.1f} mm"]
-        if len(lines) > 1:
+        if len(lines) > 2:
+            self.readout.setText(f"{len(lines)} lines: keep two (Clear)")
+            return
+        long, short = long_and_short(lines)  # the longer is the long axis
+        parts = [f"long {long.length_mm:.1f} mm"]
+        if short is not None:
             mark = " ⟂" if self.ws.bidirectional else ""
-            parts.append(f"short {lines[1].length_mm:.1f} mm{mark}")
+            parts.append(f"short {short.length_mm:.1f} mm{mark}")
         self.readout.setText("  ·  ".join(parts))

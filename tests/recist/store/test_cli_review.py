@@ -119,8 +119,10 @@ def test_double_read_end_to_end(
     out_dir = tmp_path / "export"
     code, out, err = run(monkeypatch, capsys, "export", db, str(out_dir), "--sr")
     assert code == 0, err
-    # typed-in reads reference no images: no SR for them, the rest is exported
-    assert "R1: no SR: time point 2026-01-05: no image" in err
+    # typed-in reads reference no images: their time points are matched to the
+    # image study of the same date (#14), so they get SRs too
+    assert "no SR" not in err
+    assert len(sorted((out_dir / "sr").glob("*_R1/*.dcm"))) == 4
     with open(out_dir / "sdtm" / "rs.csv", newline="", encoding="utf-8") as fh:
         accepted = [r for r in csv.DictReader(fh) if r["RSACPTFL"] == "Y"]
     assert {r["RSEVALID"] for r in accepted} == {"ADJUDICATOR"}
