@@ -436,6 +436,9 @@ def test_mouse_drawn_caliper_has_its_length_and_new_lesions_their_colour(shown, 
     news = ws.session.reading.followups[-1].new_lesions
     assert [n.lesion_id for n in news] == ["NEW01"]
     shot = _shot(viewer)
+    # the docks may have changed the canvas size: place the line again
+    a = _to_canvas(viewer, lps_to_world(a_lps))
+    b = _to_canvas(viewer, lps_to_world(b_lps))
     mid = QPoint((a.x() + b.x()) // 2, a.y())
     box = (slice(mid.y() - 4, mid.y() + 5), slice(mid.x() - 30, mid.x() + 30))
     assert _red(shot)[box].any()  # the new lesion in its own colour
