@@ -38,6 +38,7 @@ def _accuracy(root: Path) -> None:
     bvol = read_volume(series[dt.date.fromisoformat(base["date"])])
     bl = {les["id"]: les for les in base["lesions"]}
     rows = []
+    local_s: list[float] = []
     head = f"  {'visit':8} {'lesion':6} {'same LPS':>9} {'rigid':>7} {'local':>7} "
     print(head + f"{'proposal':>9} {'RECIST':>7} {'truth':>7}  flags")
     for v in study.truth["visits"][1:]:
@@ -73,6 +74,10 @@ def _accuracy(root: Path) -> None:
     print(
         f"  present lesions followed: {n}; proposal centre within min(radius, 10 mm): "
         f"{within}/{n} = {100 * within / n:.0f} %; mean error {mean:.2f} mm"
+    )
+    print(
+        f"  local refinement per lesion: median {np.median(local_s):.2f} s, "
+        f"max {max(local_s):.2f} s"
     )
     for k, name in enumerate(("same LPS point", "rigid", "rigid + local")):
         errs = [e[k] for _, _, e in rows]

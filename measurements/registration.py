@@ -44,6 +44,7 @@ logger = logging.getLogger(__name__)
 PointLPS = tuple[float, float, float]
 HU_WINDOW = (-1000.0, 1500.0)  # HU outside are clipped before registering
 RIGID_VOXEL_MM = 3.0  # the whole-body step works on blocks about this size
+LOCAL_VOXEL_MM = 1.5  # the local step on blocks about this size (thin slices)
 
 
 def block_mean(volume: Volume, target_mm: float) -> Volume:
@@ -312,7 +313,7 @@ def refine_local(
     """
     import SimpleITK as sitk
 
-    box, _ = _crop(fixed, center_lps, half_size_mm)
+    box = block_mean(_crop(fixed, center_lps, half_size_mm)[0], LOCAL_VOXEL_MM)
     f_img = _as_float_image(box)
     # metric mask: the box less the lesion ball
     zz, yy, xx = np.indices(box.array.shape, dtype=np.float32)
@@ -326,7 +327,7 @@ def refine_local(
     # the moving volume cropped around where the rigid map puts the box (+15 mm)
     mapped = initial.map_point(center_lps)
     m_box, _ = _crop(moving, mapped, [h + 15.0 for h in half_size_mm])
-    m_img = _as_float_image(m_box)
+    m_img = _as_float_image(block_mean(m_box, LOCAL_VOXEL_MM))
     before = _ncc(f_img, m_img, initial.transform, mask)
     shift = sitk.TranslationTransform(3)
     reg = sitk.ImageRegistrationMethod()
@@ -337,8 +338,8 @@ def refine_local(
     reg.SetInterpolator(sitk.sitkLinear)
     reg.SetOptimizerAsRegularStepGradientDescent(
         learningRate=2.0,
-        minStep=0.05,
-        numberOfIterations=60,
+        minStep=0.1,
+        numberOfIterations=40,
         relaxationFactor=0.5,
         gradientMagnitudeTolerance=1e-8,
     )

@@ -240,7 +240,7 @@ def propose(
     InvalidInputError
         No series on ``day`` or on a source date, or ``day`` not after baseline.
     """
-    from measurements import SegmentationError, measure_lesion, segment_lesion
+    from measurements import SegmentationError, measure_lesion
     from measurements.registration import refine_local, register_rigid
     from recist.dicom import read_volume
 
@@ -271,14 +271,14 @@ def propose(
         src_zyx = np.rint(source_volume.geometry.lps_to_zyx(src.center_lps)).astype(int)
         radius, src_hu, src_ml, band = src.half_length_mm, None, None, None
         try:
-            src_mask = segment_lesion(
+            src_mask, src_box, _ = _segment_cropped(
                 source_volume, tuple(int(v) for v in src_zyx), hint
             )
-            src_found = measure_lesion(src_mask, source_volume)
+            src_found = measure_lesion(src_mask, src_box)
             radius = max(radius, src_found.long_axis_mm / 2)
-            src_hu = float(np.median(source_volume.array[src_mask]))
+            src_hu = float(np.median(src_box.array[src_mask]))
             src_ml = src_found.volume_mm3 / 1000
-            band = _band_of(source_volume.array, src_mask, src_hu)
+            band = _band_of(src_box.array, src_mask, src_hu)
         except (SegmentationError, ValueError) as exc:
             log.info("%s: source segmentation failed: %s", src.lesion_id, exc)
         try:
@@ -354,7 +354,7 @@ def _segment_at(
     flags: list[str],
 ) -> Proposal:
     """Segment at the mapped point; a proposal, or 'not found' with the reason."""
-    from measurements import SegmentationError, measure_lesion, segment_lesion
+    from measurements import SegmentationError, measure_lesion
 
     radius, src_hu, src_ml = expect.radius_mm, expect.hu, expect.ml
     common: dict[str, Any] = {
@@ -377,12 +377,12 @@ def _segment_at(
     seed = tuple(int(v) for v in zyx)
     hint, band = expect.hint, expect.band
     errors = []
-    mask = None
+    mask, box, corner = None, volume, (0, 0, 0)
     for how in (hint, band):  # the site's hint, then the lesion's own densities
         if how is None and errors:
             break
         try:
-            mask = segment_lesion(volume, seed, how)
+            mask, box, corner = _segment_cropped(volume, seed, how)
             break
         except (SegmentationError, ValueError) as exc:
             errors.append(str(exc))
@@ -396,10 +396,10 @@ def _segment_at(
         )
     if errors:
         flags.append("SOURCE_BAND")
-    found = measure_lesion(mask, volume)
+    found = measure_lesion(mask, box)
     centre = np.asarray(found.centroid_lps, dtype=float)
     residual = float(np.linalg.norm(centre - np.asarray(mapped)))
-    hu = float(np.median(volume.array[mask]))
+    hu = float(np.median(box.array[mask]))
     ml = found.volume_mm3 / 1000
     problem = None
     if residual > max(10.0, radius):
@@ -423,7 +423,8 @@ def _segment_at(
     meta = volume.metadata
     image = None
     sources = meta.get("source_slice")
-    sop_index = sources[best.index_z] if sources is not None else best.index_z
+    z = best.index_z + corner[0]  # the crop's slice in the series
+    sop_index = sources[z] if sources is not None else z
     if sop_index is not None and meta.get("sop_instance_uids"):
         image = ImageRef(
             study_uid=str(meta["study_uid"]),
@@ -447,6 +448,40 @@ def _segment_at(
         ),
         **common,
     )
+
+
+def _segment_cropped(
+    volume: Any, seed: tuple[int, ...], hint: Any, margin: int = 3
+) -> tuple[Any, Any, tuple[int, int, int]]:
+    """Segment at ``seed``; the mask on a crop of ``volume`` (its box + margin).
+
+    Returns the mask, the cropped volume it lies on (same patient coordinates)
+    and the crop's corner index ``(z, y, x)`` in ``volume``.
+    """
+    from measurements import Volume
+    from measurements.segment import segment_lesion_box
+
+    found, at = segment_lesion_box(volume, seed, hint)
+    shape = np.asarray(volume.array.shape)
+    lo = np.maximum(np.asarray(at) - margin, 0)
+    hi = np.minimum(np.asarray(at) + np.asarray(found.shape) + margin, shape)
+    arr = volume.array[lo[0] : hi[0], lo[1] : hi[1], lo[2] : hi[2]]
+    mask = np.zeros(arr.shape, dtype=bool)
+    off = np.asarray(at) - lo
+    mask[
+        off[0] : off[0] + found.shape[0],
+        off[1] : off[1] + found.shape[1],
+        off[2] : off[2] + found.shape[2],
+    ] = found
+    g = volume.geometry
+    geometry = type(g)(
+        origin=tuple(float(v) for v in g.zyx_to_lps(lo)),
+        spacing=g.spacing,
+        direction=g.direction,
+        size=(int(arr.shape[2]), int(arr.shape[1]), int(arr.shape[0])),
+    )
+    corner = (int(lo[0]), int(lo[1]), int(lo[2]))
+    return mask, Volume(array=arr, geometry=geometry), corner
 
 
 def _band_of(array: Any, mask: Any, lesion_hu: float) -> tuple[float, float]:
