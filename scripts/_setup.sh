@@ -22,6 +22,12 @@ REVIEW_PACKAGES=(postgresql chromium chromium-driver)
 
 missing_of() {
   for pkg in "$@"; do
+    # a machine may bring Node.js from elsewhere (e.g. nodesource's nodejs, which
+    # carries npm and conflicts with Debian's npm package): a working command will do
+    case "$pkg" in
+      nodejs) command -v node >/dev/null && continue ;;
+      npm) command -v npm >/dev/null && continue ;;
+    esac
     dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q "install ok installed" || echo "$pkg"
   done
 }
