@@ -641,7 +641,16 @@ class Workstation:
         pts = self.lesion_points(lesion_id, upto=self.current_date)
         if not pts:
             return False
-        here = np.mean(np.asarray(pts[:2], dtype=float), axis=0)
+        self.goto_pair(np.mean(np.asarray(pts[:2], dtype=float), axis=0), lesion_id)
+        return True
+
+    def goto_pair(self, here_lps: npt.ArrayLike, lesion_id: str) -> None:
+        """Centre the current pane on a point, the reference pane on the lesion.
+
+        The reference pane shows the lesion as measured at the reference visit
+        (linked in patient mm when it has no measurement there).
+        """
+        here = np.asarray(here_lps, dtype=float)
         self.goto_lps(here)
         ref = ()
         if not self.is_baseline:
@@ -652,7 +661,6 @@ class Workstation:
             shift = lps_to_world(here) - lps_to_world(there)
         self._set_base_shift(shift)
         self._update_pane_text()
-        return True
 
     def _set_base_shift(self, shift: npt.ArrayLike) -> None:
         """Move the reference pane, its slices on the current pane's slice grid.

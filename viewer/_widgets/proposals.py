@@ -50,14 +50,7 @@ def focus_proposal(ws: Any, p: Any) -> None:
     here = _centre(p)
     if here is None:
         return
-    ws.goto_lps(here)
-    ref = ws.lesion_points(p.lesion_id, upto=ws.reference_date)
-    shift = np.zeros(3)
-    if ref:
-        there = np.mean(np.asarray(ref[:2], dtype=float), axis=0)
-        shift = lps_to_world(here) - lps_to_world(there)
-    ws._set_base_shift(shift)
-    ws._update_pane_text()
+    ws.goto_pair(here, p.lesion_id)
     ws.zoom_to_fov()
     ends = () if p.measurement is None else p.measurement.endpoints_lps
     if len(ends) >= 2:
