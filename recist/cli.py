@@ -50,6 +50,10 @@ COMMANDS: dict[str, tuple[str, str]] = {
         "propagate",
         "find each known lesion at a new visit by registration (proposals)",
     ),
+    "push": (
+        "push",
+        "send DICOM files (SR, SEG, images) to a DICOMweb server (STOW-RS)",
+    ),
     "report": (
         "report",
         "central review report of one reading (PDF, HTML) with key images",
