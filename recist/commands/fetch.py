@@ -65,6 +65,13 @@ def add_subparser(subparsers: Any) -> None:
     )
     p.add_argument("--study", metavar="UID", help="Study Instance UID")
     p.add_argument("--series", metavar="UID", help="Series Instance UID (default: all)")
+    add_connection_options(p, timeout_s=20.0)
+    p.set_defaults(func=run)
+    p.__class__ = _IntermixedParser
+
+
+def add_connection_options(p: argparse.ArgumentParser, *, timeout_s: float) -> None:
+    """Add ``--header``, ``--timeout`` and ``--json`` (fetch and push share them)."""
     p.add_argument(
         "--header",
         action="append",
@@ -75,13 +82,11 @@ def add_subparser(subparsers: Any) -> None:
     p.add_argument(
         "--timeout",
         type=float,
-        default=20.0,
+        default=timeout_s,
         metavar="S",
         help="seconds per request, the whole answer included (finite, > 0)",
     )
     p.add_argument("--json", action="store_true", help="print JSON")
-    p.set_defaults(func=run)
-    p.__class__ = _IntermixedParser
 
 
 def parse_headers(items: Sequence[str]) -> dict[str, str]:

@@ -27,21 +27,9 @@ def add_subparser(subparsers: Any) -> None:
     )
     p.add_argument("url", help="DICOMweb root, e.g. http://localhost:8042/dicom-web")
     p.add_argument("paths", nargs="+", metavar="FILE|DIR", help="what to send")
-    p.add_argument(
-        "--header",
-        action="append",
-        default=[],
-        metavar="'NAME: VALUE'",
-        help="extra HTTP header, e.g. 'Authorization: Bearer ...' (repeatable)",
-    )
-    p.add_argument(
-        "--timeout",
-        type=float,
-        default=60.0,
-        metavar="S",
-        help="seconds per request, the whole answer included (finite, > 0)",
-    )
-    p.add_argument("--json", action="store_true", help="print JSON")
+    from recist.commands.fetch import add_connection_options
+
+    add_connection_options(p, timeout_s=60.0)
     p.set_defaults(func=run)
 
 
