@@ -220,22 +220,10 @@ class SubjectOutcome:
         start, _what = self.origin(rules)
         if start is None:
             return None
-        irecist = self.criteria == Criteria.IRECIST.value
         nothing = CENSOR_NONE
         if self.error is not None:
             nothing = f"{CENSOR_NONE} ({self.error.split(':')[0]})"
-        return time_to_event(
-            self.subject_id,
-            start=start,
-            assessments=self._assessed(),
-            progression=self.progression_date,
-            death=self.death_date,
-            rules=rules,
-            new_therapy=self._new_therapy(rules),
-            reference=self.data.reference_start if self.data else None,
-            progression_text=EVENT_ICPD if irecist else EVENT_PD,
-            nothing_text=nothing,
-        )
+        return self._time_to_event(start, rules, nothing_text=nothing)
 
     def duration_of_response(
         self, *, confirmed: bool, rules: TteRules | None = None
@@ -247,6 +235,12 @@ class SubjectOutcome:
         if start is None:
             return None
         rules = rules or TteRules(origin="baseline-scan")
+        return self._time_to_event(start, rules)
+
+    def _time_to_event(
+        self, start: Any, rules: TteRules, **texts: str
+    ) -> TimeToEvent | None:
+        """PFS or DoR from ``start``: this subject's assessments, PD and death."""
         irecist = self.criteria == Criteria.IRECIST.value
         return time_to_event(
             self.subject_id,
@@ -258,6 +252,7 @@ class SubjectOutcome:
             new_therapy=self._new_therapy(rules),
             reference=self.data.reference_start if self.data else None,
             progression_text=EVENT_ICPD if irecist else EVENT_PD,
+            **texts,
         )
 
 
